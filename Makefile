@@ -1,0 +1,8 @@
+# Shortcuts for developers who have make; the README's commands are the scripts themselves.
+.PHONY: run test bench lint
+run:
+	./scripts/run.sh
+test:
+	./scripts/test.sh
+lint:
+	.venv/bin/python -m ruff check app tests && .venv/bin/python -m mypy

@@ -1,0 +1,10 @@
+"""Lets `python -m app` behave exactly like the `companion-stage` command."""
+
+from __future__ import annotations
+
+import sys
+
+from app.cli import main
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,23 @@
+"""What every command needs, built once from the command line: data paths and settings."""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass
+
+from app.paths import DataPaths, resolve_data_dir
+from app.settings import SettingsStore
+
+__all__ = ["AppContext"]
+
+
+@dataclass(frozen=True)
+class AppContext:
+    paths: DataPaths
+    settings: SettingsStore
+    args: argparse.Namespace
+
+    @classmethod
+    def from_args(cls, args: argparse.Namespace) -> AppContext:
+        paths = resolve_data_dir(args.data_dir).ensure()
+        return cls(paths=paths, settings=SettingsStore(paths.settings_file), args=args)

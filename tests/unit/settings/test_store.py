@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from hypothesis import given, settings as hsettings
+from hypothesis import strategies as st
+
+from app.settings import SCHEMA_VERSION, Settings, SettingsStore
+
+
+def test_missing_file_gives_defaults(tmp_path: Path) -> None:
+    result = SettingsStore(tmp_path / "settings.json").load()
+    assert result.settings == Settings()
+    assert result.notices == []
+
+
+def test_round_trip(tmp_path: Path) -> None:
+    store = SettingsStore(tmp_path / "settings.json")
+    settings = Settings()
+    settings.models.selected = "abc"
+    settings.stage.window_width = 640
+    settings.shortcuts.bindings["toggle-stage"] = "Alt+F1"
+    store.save(settings)
+    assert store.load().settings == settings
+    assert not list(tmp_path.glob(".settings.json.*"))  # no temp file left behind
+
+
+def test_corrupt_file_is_kept_aside_and_defaults_used(tmp_path: Path) -> None:
+    path = tmp_path / "settings.json"
+    path.write_text('{"models": {"selected": "abc"', encoding="utf-8")
+    result = SettingsStore(path).load()
+    assert result.settings == Settings()
+    assert [n.kind for n in result.notices] == ["corrupt"]
+    kept = result.notices[0].kept_as
+    assert kept is not None and kept.name.startswith("settings.json.corrupt-")
+    assert kept.read_text(encoding="utf-8") == '{"models": {"selected": "abc"'
+    assert "not valid JSON" in result.notices[0].message
+
+
+def test_bad_value_costs_only_that_value(tmp_path: Path) -> None:
+    path = tmp_path / "settings.json"
+    path.write_text(json.dumps({"models": {"selected": "abc", "max_import_bytes": "big"},
+                                "stage": {"borderless": 1, "ready_timeout_s": 5}}), encoding="utf-8")
+    result = SettingsStore(path).load()
+    assert result.settings.models.selected == "abc"
+    assert result.settings.models.max_import_bytes == Settings().models.max_import_bytes
+    assert result.settings.stage.borderless is True  # 1 is not a bool: default kept
+    assert result.settings.stage.ready_timeout_s == 5.0
+    assert sorted(n.message.split(":")[0] for n in result.notices) == [
+        "Setting models.max_import_bytes", "Setting stage.borderless"]
+
+
+def test_newer_schema_is_copied_aside(tmp_path: Path) -> None:
+    path = tmp_path / "settings.json"
+    path.write_text(json.dumps({"schema_version": SCHEMA_VERSION + 1, "models": {"selected": "x"}}),
+                    encoding="utf-8")
+    result = SettingsStore(path).load()
+    assert result.settings.models.selected == "x"
+    assert result.notices[0].kind == "newer-version"
+    assert result.notices[0].kept_as is not None and result.notices[0].kept_as.exists()
+
+
+@hsettings(max_examples=200, deadline=None)
+@given(st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+                    lambda c: st.lists(c) | st.dictionaries(st.text(), c), max_leaves=20))
+def test_any_json_loads_without_raising(tmp_path_factory: object, value: object) -> None:
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "settings.json"
+        path.write_text(json.dumps({"models": value, "stage": value}), encoding="utf-8")
+        loaded = SettingsStore(path).load().settings
+        assert isinstance(loaded, Settings)
