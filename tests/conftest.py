@@ -13,7 +13,10 @@ from app.paths import DATA_DIR_ENV, DataPaths
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-REAL_FIXTURES = (REPO_ROOT.parent / "shared" / "fixtures" / "vrm-real").resolve()
+#: The shared real VRM fixtures, beside the clone (CI) or named by env (worktrees).
+REAL_FIXTURES = Path(
+    os.environ.get("COMPANION_STAGE_FIXTURES") or REPO_ROOT.parent / "shared" / "fixtures" / "vrm-real"
+).resolve()
 
 
 @pytest.fixture(autouse=True)
