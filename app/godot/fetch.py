@@ -27,7 +27,7 @@ from app import log
 from app.atomic import atomic_write_text
 from app.errors import GodotRuntimeError
 from app.godot.apt import AptRecord, PrivateApt
-from app.godot.launcher import LAUNCHER_NAME, write_launcher
+from app.godot.launcher import LAUNCHER_NAME, launcher_script, write_launcher
 from app.godot.lock import GodotLock, LockedPackage, load_lock, sha256_file, write_lock
 from app.godot.mirror import find_mirror
 from app.godot.resolve import HEADLESS_ROOTS, RENDER_ROOTS, resolve_lock
@@ -87,6 +87,8 @@ def _up_to_date(dest: Path, lock: GodotLock, render: bool) -> dict[str, Any] | N
     if (stamp is None or stamp.get("lock_sha256") != lock.sha256
             or (render and not stamp.get("render")) or not complete):
         return None
+    if (dest / LAUNCHER_NAME).read_text(encoding="utf-8", errors="replace") != launcher_script():
+        write_launcher(dest)  # a newer app writes a newer launcher; the packages still fit
     return stamp
 
 

@@ -24,7 +24,8 @@ def launcher_script(multiarch: str = "x86_64-linux-gnu",
 # Starts the Godot 4 runtime unpacked beside this script through the runtime's own
 # loader (its libraries need a newer libc than the host's). Written by
 # `companion-stage godot fetch`; see docs/godot-runtime.md.
-ROOT=$(CDPATH= cd -- "$(dirname -- "$0")" && pwd)
+SELF=$(readlink -f -- "$0" 2>/dev/null || echo "$0")  # also when started through a symlink
+ROOT=$(CDPATH= cd -- "$(dirname -- "$SELF")" && pwd)
 LIB="$ROOT/usr/lib/{multiarch}"
 if [ -d "$LIB/dri" ]; then
     # the runtime's own Mesa: its GL drivers and its EGL vendor file

@@ -97,7 +97,7 @@ def parse_one_line(text: str) -> list[AptSource]:
     return sources
 
 
-def system_sources(etc: Path = APT_SOURCES_DIR) -> list[AptSource]:
+def system_sources(etc: Path) -> list[AptSource]:
     found: list[AptSource] = []
     one_line = [etc / "sources.list", *sorted((etc / "sources.list.d").glob("*.list"))]
     for path in one_line:
@@ -108,8 +108,9 @@ def system_sources(etc: Path = APT_SOURCES_DIR) -> list[AptSource]:
     return found
 
 
-def find_mirror(environ: Mapping[str, str] = os.environ, etc: Path = APT_SOURCES_DIR) -> str:
+def find_mirror(environ: Mapping[str, str] = os.environ, etc: Path | None = None) -> str:
     """The Debian mirror URI to use; GodotRuntimeError ``no-debian-mirror`` when there is none."""
+    etc = APT_SOURCES_DIR if etc is None else etc
     named = environ.get(MIRROR_ENV, "").strip()
     if named:
         return named.rstrip("/")
