@@ -262,17 +262,24 @@ def fetch_runtime(*, lock_file: Path, dest: Path, apt_dir: Path, render: bool = 
     started = time.monotonic()
     lock = _empty_lock() if update_lock and not lock_file.exists() else load_lock(lock_file)
     dest = dest.expanduser().absolute()
-    stamp = _up_to_date(dest, lock, render)
-    if stamp is not None and not update_lock:
+
+    def unchanged(stamp: dict[str, Any]) -> FetchResult:
         return FetchResult(dest=dest, launcher=dest / LAUNCHER_NAME,
                            godot_version=str(stamp.get("godot_version", "")),
                            render=bool(stamp.get("render")), fetched=False,
                            packages=int(stamp.get("packages", 0)),
                            seconds=time.monotonic() - started)
+
+    stamp = _up_to_date(dest, lock, render)
+    if stamp is not None and not update_lock:
+        return unchanged(stamp)
     _check_dest(dest)
-    previous = read_stamp(dest)
-    render = render or bool(previous and previous.get("render"))
     with _exclusive(apt_dir / ".fetch-lock"):
+        stamp = _up_to_date(dest, lock, render)  # another fetch may have finished meanwhile
+        if stamp is not None and not update_lock:
+            return unchanged(stamp)
+        previous = read_stamp(dest)
+        render = render or bool(previous and previous.get("render"))
         apt = PrivateApt(apt_dir, mirror=find_mirror(environ), suite=lock.suite, arch=lock.arch,
                          progress=progress)
         apt.update()
@@ -280,11 +287,7 @@ def fetch_runtime(*, lock_file: Path, dest: Path, apt_dir: Path, render: bool = 
             lock = _update_lock(apt, lock_file, lock, progress)
             stamp = _up_to_date(dest, lock, render)
             if stamp is not None:
-                return FetchResult(dest=dest, launcher=dest / LAUNCHER_NAME,
-                                   godot_version=str(stamp.get("godot_version", "")),
-                                   render=bool(stamp.get("render")), fetched=False,
-                                   packages=int(stamp.get("packages", 0)),
-                                   seconds=time.monotonic() - started)
+                return unchanged(stamp)
         pins = lock.selected(render)
         packages, warnings = substitute_missing(pins, apt.show(p.name for p in pins))
         for warning in warnings:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -50,3 +51,19 @@ def test_a_vanished_pin_is_replaced_with_a_warning_then_update_lock_rewrites_it(
     assert f"godot fetch: lock x11-common: {GONE} -> {candidate}" in progress
     assert json.loads((dest / STAMP_NAME).read_text())["lock_sha256"] == rewritten.sha256
     assert result.warnings == []
+
+
+def test_two_fetches_at_once_unpack_once(tmp_path: Path) -> None:
+    """Two set-up scripts started together: one fetches, the other waits and finds it done."""
+    dest = tmp_path / "runtime"
+    argv = [sys.executable, "-m", "app", "godot", "fetch", "--dest", str(dest), "--json"]
+    runs = [subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            for _ in range(2)]
+    outcomes = []
+    for run in runs:
+        out, err = run.communicate(timeout=300)
+        assert run.returncode == 0, err
+        outcomes.append(json.loads(out))
+    assert sorted(o["fetched"] for o in outcomes) == [False, True]
+    assert {o["launcher"] for o in outcomes} == {str(dest / "godot")}
+    assert not list(tmp_path.glob(".runtime.*"))  # no staging folder left behind
