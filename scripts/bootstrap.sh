@@ -58,3 +58,6 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$fingerprint" ]; then
     "$VENV/bin/python" -m pip install -q -e "$ROOT[$extras]"
     echo "$fingerprint" > "$stamp"
 fi
+
+# --- Godot runtime (pinned in vendor/godot/godot.lock; a quick no-op when already fetched) ---
+"$VENV/bin/companion-stage-cli" godot fetch --render
