@@ -30,7 +30,7 @@ from app.models.meta import (
     thumbnail_image_index,
 )
 
-__all__ = ["DEFAULT_MAX_BYTES", "REASONS", "Inspection", "inspect_file", "read_meta"]
+__all__ = ["DEFAULT_MAX_BYTES", "REASONS", "Inspection", "human_size", "inspect_file", "read_meta"]
 
 DEFAULT_MAX_BYTES: Final = 1024 * 1024 * 1024
 
@@ -95,7 +95,8 @@ def inspect_file(
             check_images(doc, source)
             image, mime = _thumbnail(doc, source, vrm_version) if thumbnail else (None, None)
     except ModelError as exc:
-        return Inspection(False, exc.reason, f"{path.name}: {exc.message}", None, size)
+        prefix = "" if exc.reason == "not-found" else f"{path.name}: "
+        return Inspection(False, exc.reason, f"{prefix}{exc.message}", None, size)
     except OSError as exc:
         return Inspection(
             False,
@@ -126,7 +127,7 @@ def _stat_size(path: Path, max_bytes: int) -> int:
         raise ModelError(f"{path} is a folder, not a .vrm file.", reason="unreadable")
     if stat.st_size > max_bytes:
         raise ModelError(
-            f"The file is {_human(stat.st_size)}, larger than the {_human(max_bytes)} limit "
+            f"The file is {human_size(stat.st_size)}, larger than the {human_size(max_bytes)} limit "
             "(setting models.max_import_bytes).",
             reason="too-large",
         )
@@ -204,7 +205,7 @@ def _thumbnail(
     return data, mime
 
 
-def _human(size: int) -> str:
+def human_size(size: int) -> str:
     value = float(size)
     for unit in ("bytes", "KiB", "MiB", "GiB"):
         if value < 1024 or unit == "GiB":
