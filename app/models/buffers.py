@@ -51,7 +51,8 @@ def check_bounds(doc: Document, layout: GlbLayout) -> list[int]:
                 _fail("buffer 0 uses the GLB's BIN chunk, but the file has none")
             if declared > layout.bin.length:
                 _fail(
-                    f"buffer 0 declares {declared} bytes but the BIN chunk holds {layout.bin.length}"
+                    f"buffer 0 declares {declared} bytes, "
+                    f"but the BIN chunk holds {layout.bin.length}"
                 )
         elif buffer.uri.startswith("data:"):
             try:

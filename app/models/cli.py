@@ -16,7 +16,7 @@ from typing import Any, TextIO
 
 from app.context import AppContext
 from app.errors import CompanionError
-from app.models.library import ModelEntry, ModelLibrary
+from app.models.library import ModelLibrary
 from app.models.validate import human_size, inspect_file
 
 __all__ = ["register"]

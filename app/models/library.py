@@ -252,6 +252,7 @@ class ModelLibrary:
                 if digest in records and final.is_file():
                     return ImportOutcome(self._entry(records[digest]), added=False)
                 existed = final.exists()
+                _fsync_file(tmp)  # only now: a duplicate is dropped without waiting for the disk
                 record = IndexRecord(
                     id=digest,
                     title=meta.title or src.stem,
@@ -337,7 +338,6 @@ class ModelLibrary:
                 if progress is not None:
                     progress(done, max(total, done))
         out.flush()
-        os.fsync(out.fileno())
         return hasher.hexdigest()
 
     def _records(self) -> dict[str, IndexRecord]:
@@ -421,6 +421,14 @@ def _hash(handle: BinaryIO) -> str:
     while chunk := handle.read(COPY_CHUNK_BYTES):
         hasher.update(chunk)
     return hasher.hexdigest()
+
+
+def _fsync_file(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _size(path: Path) -> int:

@@ -127,8 +127,8 @@ def _stat_size(path: Path, max_bytes: int) -> int:
         raise ModelError(f"{path} is a folder, not a .vrm file.", reason="unreadable")
     if stat.st_size > max_bytes:
         raise ModelError(
-            f"The file is {human_size(stat.st_size)}, larger than the {human_size(max_bytes)} limit "
-            "(setting models.max_import_bytes).",
+            f"The file is {human_size(stat.st_size)}, larger than the "
+            f"{human_size(max_bytes)} limit (setting models.max_import_bytes).",
             reason="too-large",
         )
     if zipfile.is_zipfile(path) and not _starts_with_glb(path):
@@ -177,7 +177,8 @@ def _vrm_version(raw: dict[str, Any]) -> tuple[VrmVersion, str]:
             spec_text = "0.0" if spec is None else str(spec)
             if not _VRM0_SPEC.fullmatch(spec_text):
                 raise ModelError(
-                    f"The VRM 0.x extension says specVersion {spec_text!r}; only 0.x is supported there.",
+                    f"The VRM 0.x extension says specVersion {spec_text!r}; "
+                    "only 0.x is supported there.",
                     reason="unsupported-vrm-version",
                 )
             return "0.x", spec_text

@@ -59,21 +59,30 @@ def test_inspect_all_good_exits_zero_and_imports_nothing(
     assert list(data_dir.models_dir.iterdir()) == []
 
 
-def test_inspect_respects_the_size_setting(capsys: pytest.CaptureFixture[str], data_dir: DataPaths) -> None:
-    SettingsStore(data_dir.settings_file).update(lambda s: setattr(s.models, "max_import_bytes", 1000))
+def test_inspect_respects_the_size_setting(
+    capsys: pytest.CaptureFixture[str], data_dir: DataPaths
+) -> None:
+    SettingsStore(data_dir.settings_file).update(
+        lambda s: setattr(s.models, "max_import_bytes", 1000)
+    )
     code, lines, _ = _run(capsys, "models", "inspect", "--json", str(ROBOT))
     assert code == 1 and lines[0]["reason"] == "too-large"
 
 
-def test_import_list_select_remove(capsys: pytest.CaptureFixture[str], data_dir: DataPaths,
-                                   tmp_path: Path) -> None:
+def test_import_list_select_remove(
+    capsys: pytest.CaptureFixture[str], data_dir: DataPaths, tmp_path: Path
+) -> None:
     not_vrm = tmp_path / "avatar.gltf"
     not_vrm.write_text('{"asset": {"version": "2.0"}}')
-    code, lines, err = _run(capsys, "models", "import", "--json", str(GODETTE), str(ROBOT), str(not_vrm))
+    code, lines, err = _run(
+        capsys, "models", "import", "--json", str(GODETTE), str(ROBOT), str(not_vrm)
+    )
     assert code == 1
     assert [(line["ok"], line.get("added")) for line in lines[:2]] == [(True, True), (True, True)]
     assert lines[0]["id"] == _sha(GODETTE) and lines[0]["title"] == "Low-Poly Godette"
-    assert (lines[2]["ok"], lines[2]["reason"]) == (False, "not-glb") and ".gltf" in lines[2]["message"]
+    assert (lines[2]["ok"], lines[2]["reason"]) == (False, "not-glb") and ".gltf" in lines[2][
+        "message"
+    ]
     assert "importing godette_vrm0.vrm: 100%" in err
 
     code, lines, _ = _run(capsys, "models", "import", "--json", str(GODETTE))
@@ -99,7 +108,9 @@ def test_import_list_select_remove(capsys: pytest.CaptureFixture[str], data_dir:
     assert code == 0 and lines[0]["builtin"] and _selected(data_dir) == ""
 
 
-def test_unknown_and_builtin_ids_are_refused(capsys: pytest.CaptureFixture[str], data_dir: DataPaths) -> None:
+def test_unknown_and_builtin_ids_are_refused(
+    capsys: pytest.CaptureFixture[str], data_dir: DataPaths
+) -> None:
     code, lines, _ = _run(capsys, "models", "select", "--json", "ffffzz")
     assert code == 1 and lines[0]["reason"] == "unknown-model"
     code, lines, _ = _run(capsys, "models", "remove", "--json", "default")
@@ -112,8 +123,9 @@ def test_unknown_and_builtin_ids_are_refused(capsys: pytest.CaptureFixture[str],
     assert _selected(data_dir) == ""
 
 
-def test_ambiguous_prefix_is_refused(capsys: pytest.CaptureFixture[str], data_dir: DataPaths,
-                                     tmp_path: Path) -> None:
+def test_ambiguous_prefix_is_refused(
+    capsys: pytest.CaptureFixture[str], data_dir: DataPaths, tmp_path: Path
+) -> None:
     base = split_glb(ROBOT.read_bytes())
     files = []
     for n in range(17):  # 17 ids: at least two share their first hex digit
@@ -137,15 +149,31 @@ def test_cli_subprocess(data_dir: DataPaths) -> None:
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
     done = subprocess.run(
         [sys.executable, "-m", "app", "models", "import", "--json", str(ROBOT)],
-        capture_output=True, text=True, env=env, cwd=REPO_ROOT, timeout=120,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=REPO_ROOT,
+        timeout=120,
     )
     assert done.returncode == 0, done.stderr
     line = json.loads(done.stdout)
     assert line["ok"] and line["id"] == _sha(ROBOT)
     assert (data_dir.models_dir / f"{_sha(ROBOT)}.vrm").read_bytes() == ROBOT.read_bytes()
     failed = subprocess.run(
-        [sys.executable, "-m", "app", "models", "inspect", "--json", str(data_dir.root / "missing.vrm")],
-        capture_output=True, text=True, env=env, cwd=REPO_ROOT, timeout=120,
+        [
+            sys.executable,
+            "-m",
+            "app",
+            "models",
+            "inspect",
+            "--json",
+            str(data_dir.root / "missing.vrm"),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=REPO_ROOT,
+        timeout=120,
     )
     assert failed.returncode == 1
     assert json.loads(failed.stdout)["reason"] == "not-found"

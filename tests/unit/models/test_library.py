@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import threading
 from pathlib import Path
@@ -31,7 +32,9 @@ def _big_vrm(tmp_path: Path, extra: int) -> Path:
     start = len(glb.bin)
     glb.bin += bytes(range(256)) * (extra // 256)
     glb.doc["buffers"][0]["byteLength"] = len(glb.bin)
-    glb.doc["bufferViews"].append({"buffer": 0, "byteOffset": start, "byteLength": len(glb.bin) - start})
+    glb.doc["bufferViews"].append(
+        {"buffer": 0, "byteOffset": start, "byteLength": len(glb.bin) - start}
+    )
     return glb.write(tmp_path / "big.vrm")
 
 
@@ -57,7 +60,11 @@ def test_import_stores_content_addressed_copies(library: ModelLibrary) -> None:
     assert {m["id"] for m in index["models"]} == {_sha(p) for p in sources}
     assert _files(library) == sorted([f"{_sha(p)}.vrm" for p in sources] + ["index.json"])
     godette = library.get(_sha(REAL_FIXTURES / "godette_vrm0.vrm"))
-    assert (godette.title, godette.authors, godette.vrm_version) == ("Low-Poly Godette", ["SirRichard94"], "0.x")
+    assert (godette.title, godette.authors, godette.vrm_version) == (
+        "Low-Poly Godette",
+        ["SirRichard94"],
+        "0.x",
+    )
     assert godette.licence_summary.startswith("CC BY")
 
 
@@ -85,7 +92,7 @@ def test_progress_is_reported_up_to_the_total(library: ModelLibrary, tmp_path: P
     size = source.stat().st_size
     assert calls[0] == (0, size) and calls[-1] == (size, size)
     assert len(calls) >= 7
-    assert all(a[0] < b[0] for a, b in zip(calls, calls[1:], strict=False))
+    assert all(a[0] < b[0] for a, b in itertools.pairwise(calls))
 
 
 def test_cancelled_import_leaves_nothing_behind(library: ModelLibrary, tmp_path: Path) -> None:
@@ -177,12 +184,14 @@ def test_find_by_unique_prefix(library: ModelLibrary, tmp_path: Path) -> None:
         ids.append(library.import_file(variant.write(tmp_path / f"robot{n}.vrm")).entry.id)
     assert library.find(ids[5]).title == "robot 5"
     assert library.find(ids[5][:20].upper()).id == ids[5]
-    digits = [i[0] for i in ids + [_sha(BUILTIN)]]
+    digits = [i[0] for i in [*ids, _sha(BUILTIN)]]
     shared = next(d for d in digits if digits.count(d) > 1)
     with pytest.raises(LibraryError) as raised:
         library.find(shared)
     assert raised.value.reason == "ambiguous-model"
-    unique = next(i for i in ids if not any(o != i and o.startswith(i[:3]) for o in ids + [_sha(BUILTIN)]))
+    unique = next(
+        i for i in ids if not any(o != i and o.startswith(i[:3]) for o in [*ids, _sha(BUILTIN)])
+    )
     assert library.find(unique[:3]).id == unique
     for wrong in ("", "xyz", "0" * 64):
         with pytest.raises(LibraryError) as raised:
@@ -198,7 +207,10 @@ def test_damaged_index_is_rebuilt_from_the_files(library: ModelLibrary) -> None:
     assert set(entries) == {_sha(BUILTIN), godette.id, robot.id}
     assert entries[godette.id].title == "Low-Poly Godette"
     assert list(library.models_dir.glob("index.json.corrupt-*"))
-    assert {m["id"] for m in json.loads(library.index_path.read_text())["models"]} == {godette.id, robot.id}
+    assert {m["id"] for m in json.loads(library.index_path.read_text())["models"]} == {
+        godette.id,
+        robot.id,
+    }
 
 
 def test_vanished_file_drops_out_and_stray_junk_is_ignored(library: ModelLibrary) -> None:

@@ -9,19 +9,32 @@ from pathlib import Path
 
 import pytest
 
-from app.models.validate import REASONS, inspect_file, read_meta
 from app.errors import ModelError
+from app.models.validate import REASONS, inspect_file, read_meta
 from tests.conftest import REAL_FIXTURES, real_vrm_files
 from tests.unit.models.glbkit import Glb, build_glb, split_glb
 
 #: What each real fixture says about itself (read from the files' JSON by hand).
 EXPECTED = {
     "cryptovoxels_vrm0.vrm": ("0.x", "cryptovoxels", ["jin"], "other licence"),
-    "debug_robot_vrm1.vrm": ("1.0", "VRM Animation Debug Robot", ["@saturday06"], "VRM Public License 1.0"),
+    "debug_robot_vrm1.vrm": (
+        "1.0",
+        "VRM Animation Debug Robot",
+        ["@saturday06"],
+        "VRM Public License 1.0",
+    ),
     "godette_vrm0.vrm": ("0.x", "Low-Poly Godette", ["SirRichard94"], "CC BY"),
-    "isBinary_overrides_vrm1.vrm": ("1.0", "isBinary overrides", ["pixiv Inc."], "VRM Public License 1.0"),
+    "isBinary_overrides_vrm1.vrm": (
+        "1.0",
+        "isBinary overrides",
+        ["pixiv Inc."],
+        "VRM Public License 1.0",
+    ),
     "mtoon_uv_animation_vrm1.vrm": (
-        "1.0", "VRMC_materials_mtoon UV Animation Test", ["pixiv Inc."], "VRM Public License 1.0",
+        "1.0",
+        "VRMC_materials_mtoon UV Animation Test",
+        ["pixiv Inc."],
+        "VRM Public License 1.0",
     ),
     "sphere_vrm0.vrm": ("0.x", "sphere", ["FMS_Cat"], "CC0"),
 }
@@ -97,6 +110,7 @@ def test_vrm1_thumbnail_image_is_read(tmp_path: Path) -> None:
 
 # -- the malformed corpus -------------------------------------------------------------------------
 
+
 def _godette() -> Glb:
     return split_glb((REAL_FIXTURES / "godette_vrm0.vrm").read_bytes())
 
@@ -133,7 +147,9 @@ def _patch_bin(glb: Glb, offset: int, data: bytes) -> None:
 
 
 def _drop_vrm(glb: Glb) -> None:
-    glb.doc["extensionsUsed"] = [e for e in glb.doc["extensionsUsed"] if e not in ("VRM", "VRMC_vrm")]
+    glb.doc["extensionsUsed"] = [
+        e for e in glb.doc["extensionsUsed"] if e not in ("VRM", "VRMC_vrm")
+    ]
     glb.doc["extensions"].pop("VRM", None)
     glb.doc["extensions"].pop("VRMC_vrm", None)
 
@@ -150,7 +166,12 @@ def _chunk_boundary_cuts() -> dict[str, tuple[bytes, str, str]]:
     for name, base in (("godette", _godette), ("robot", _robot)):
         data = base().to_bytes()
         json_end = base().json_chunk_end
-        boundaries = {"header": 12, "json-header": 20, "bin-header": json_end, "bin-start": json_end + 8}
+        boundaries = {
+            "header": 12,
+            "json-header": 20,
+            "bin-header": json_end,
+            "bin-start": json_end + 8,
+        }
         for where, offset in boundaries.items():
             cases[f"{name}-cut-at-{where}"] = (data[:offset], "truncated", "cut off")
         for fraction in (1, 2, 3):  # inside the JSON
@@ -161,84 +182,195 @@ def _chunk_boundary_cuts() -> dict[str, tuple[bytes, str, str]]:
         # The same cuts with the total length patched: the chunk table must catch them.
         cases[f"{name}-header-only"] = (_set_length(data[:12]), "bad-json", "no JSON chunk")
         cases[f"{name}-no-bin-chunk"] = (_set_length(data[:json_end]), "bad-buffer-view", "BIN")
-        cases[f"{name}-empty-bin-chunk"] = (_set_length(data[: json_end + 8]), "truncated", "chunk 1")
-        cases[f"{name}-cut-in-chunk-header"] = (_set_length(data[: json_end + 4]), "truncated", "header of chunk 1")
-        cases[f"{name}-json-cut-consistently"] = (_cut_json(base, (json_end - 20) // 2), "bad-json", "line")
+        cases[f"{name}-empty-bin-chunk"] = (
+            _set_length(data[: json_end + 8]),
+            "truncated",
+            "chunk 1",
+        )
+        cases[f"{name}-cut-in-chunk-header"] = (
+            _set_length(data[: json_end + 4]),
+            "truncated",
+            "header of chunk 1",
+        )
+        cases[f"{name}-json-cut-consistently"] = (
+            _cut_json(base, (json_end - 20) // 2),
+            "bad-json",
+            "line",
+        )
     return cases
 
 
 def _corpus() -> dict[str, tuple[bytes, str, str]]:
     godette = _godette().to_bytes()
     cases = _chunk_boundary_cuts()
-    cases.update({
-        "empty-file": (b"", "not-glb", "empty"),
-        "wrong-magic": (b"gLTF" + godette[4:], "not-glb", "not a binary glTF"),
-        "glb-version-1": (godette[:4] + struct.pack("<I", 1) + godette[8:], "not-glb", "version 1"),
-        "gltf-json-file": (json.dumps(_godette().doc).encode(), "not-glb", ".gltf"),
-        "zip-file": (_zip_of_vrm(), "not-glb", "avatar/godette.vrm"),
-        "fbx-file": (b"Kaydara FBX Binary  \0\x1a\0" + bytes(100), "not-glb", "FBX"),
-        "declared-length-too-big": (godette[:8] + struct.pack("<I", len(godette) + 4096) + godette[12:],
-                                    "truncated", "cut off"),
-        "declared-length-too-small": (godette[:8] + struct.pack("<I", len(godette) - 4) + godette[12:],
-                                      "truncated", "stray bytes"),
-        "json-chunk-length-huge": (godette[:12] + struct.pack("<I", 0x7FFFFFF0) + godette[16:],
-                                   "truncated", "chunk 0 (JSON)"),
-        "bin-chunk-length-huge": (_bin_length(godette, 0x7FFFFFF0), "truncated", "chunk 1 (BIN)"),
-        "stray-trailing-bytes": (_set_length(godette + b"\0\0\0"), "truncated", "header of chunk 2"),
-        "first-chunk-is-bin": (_first_chunk_bin(godette), "bad-json", "BIN"),
-        "json-not-parseable": (build_glb(b"{not json}  ", _godette().bin), "bad-json", "line 1"),
-        "json-not-utf8": (build_glb(b'{"a":"\xff"} ', _godette().bin), "bad-json", "UTF-8"),
-        "json-is-a-list": (build_glb(b"[1, 2]", _godette().bin), "bad-json", "not an object"),
-        "json-no-asset": (_with(_godette, lambda g: g.doc.pop("asset")), "bad-json", "asset"),
-        "json-views-not-list": (_with(_godette, lambda g: g.doc.update(bufferViews="x")), "bad-json",
-                                "bufferViews must be a list"),
-        "json-view-length-string": (_with(_godette, lambda g: g.doc["bufferViews"][0].update(byteLength="9")),
-                                    "bad-json", "bufferViews[0].byteLength"),
-        "json-extensions-used-string": (_with(_godette, lambda g: g.doc.update(extensionsUsed="VRM")),
-                                        "bad-json", "extensionsUsed"),
-        "json-accessor-bad-type": (_with(_godette, lambda g: g.doc["accessors"][0].update(type="VEC7")),
-                                   "bad-json", "accessors[0].type"),
-        "json-deeply-nested": (build_glb(b"[" * 100_000 + b"]" * 100_000, None), "bad-json", "nested"),
-        "gltf-1-asset": (_with(_godette, lambda g: g.doc["asset"].update(version="1.0")), "not-glb", "glTF 1.0"),
-        "plain-gltf-0x": (_with(_godette, _drop_vrm), "not-vrm", "Export it as VRM"),
-        "plain-gltf-1": (_with(_robot, _drop_vrm), "not-vrm", "Export it as VRM"),
-        "vrm-listed-without-data": (_with(_robot, lambda g: g.doc["extensions"].pop("VRMC_vrm")),
-                                    "not-vrm", "no VRMC_vrm data"),
-        "vrm1-spec-2.0": (_with(_robot, lambda g: g.doc["extensions"]["VRMC_vrm"].update(specVersion="2.0")),
-                          "unsupported-vrm-version", "'2.0'"),
-        "vrm1-spec-beta": (_with(_robot, lambda g: g.doc["extensions"]["VRMC_vrm"].update(
-            specVersion="1.0-beta")), "unsupported-vrm-version", "1.0-beta"),
-        "vrm1-spec-missing": (_with(_robot, lambda g: g.doc["extensions"]["VRMC_vrm"].pop("specVersion")),
-                              "unsupported-vrm-version", "None"),
-        "vrm0-spec-1.0": (_with(_godette, lambda g: g.doc["extensions"]["VRM"].update(specVersion="1.0")),
-                          "unsupported-vrm-version", "0.x"),
-        "view-past-buffer": (_with(_godette, lambda g: g.doc["bufferViews"][3].update(
-            byteOffset=len(g.bin))), "bad-buffer-view", "bufferView 3"),
-        "view-of-missing-buffer": (_with(_godette, lambda g: g.doc["bufferViews"][0].update(buffer=5)),
-                                   "bad-buffer-view", "buffer 5"),
-        "buffer-longer-than-bin": (_with(_godette, lambda g: g.doc["buffers"][0].update(
-            byteLength=len(g.bin) + 64)), "bad-buffer-view", "BIN chunk holds"),
-        "buffer-external-uri": (_with(_godette, lambda g: g.doc["buffers"][0].update(uri="model.bin")),
-                                "bad-buffer-view", "external file"),
-        "accessor-count-too-big": (_with(_godette, lambda g: g.doc["accessors"][0].update(count=10**7)),
-                                   "bad-buffer-view", "accessor 0"),
-        "accessor-of-missing-view": (_with(_godette, lambda g: g.doc["accessors"][0].update(bufferView=9999)),
-                                     "bad-buffer-view", "bufferView 9999"),
-        "accessor-offset-past-view": (_with(_robot, lambda g: g.doc["accessors"][0].update(byteOffset=1 << 20)),
-                                      "bad-buffer-view", "accessor 0"),
-        "image-bytes-zeroed": (_with(_godette, lambda g: _patch_bin(g, _image_view(g, 0)[0], bytes(16))),
-                               "bad-image", "image 0"),
-        "image-mime-mismatch": (_with(_godette, lambda g: g.doc["images"][1].update(mimeType="image/png")),
-                                "bad-image", "bytes are image/jpeg"),
-        "image-view-out-of-range": (_with(_robot, lambda g: g.doc["images"][0].update(bufferView=9999)),
-                                    "bad-image", "bufferView 9999"),
-        "image-external-uri": (_with(_robot, lambda g: g.doc["images"][0].update(bufferView=None,
-                                                                                 uri="skin.png")),
-                               "bad-image", "external file"),
-        "texture-of-missing-image": (_with(_robot, lambda g: g.doc["textures"][0].update(source=42)),
-                                     "bad-image", "image 42"),
-        "thumbnail-bytes-broken": (_with(_godette, _break_thumbnail), "bad-image", "image 1"),
-    })
+    cases.update(
+        {
+            "empty-file": (b"", "not-glb", "empty"),
+            "wrong-magic": (b"gLTF" + godette[4:], "not-glb", "not a binary glTF"),
+            "glb-version-1": (
+                godette[:4] + struct.pack("<I", 1) + godette[8:],
+                "not-glb",
+                "version 1",
+            ),
+            "gltf-json-file": (json.dumps(_godette().doc).encode(), "not-glb", ".gltf"),
+            "zip-file": (_zip_of_vrm(), "not-glb", "avatar/godette.vrm"),
+            "fbx-file": (b"Kaydara FBX Binary  \0\x1a\0" + bytes(100), "not-glb", "FBX"),
+            "declared-length-too-big": (
+                godette[:8] + struct.pack("<I", len(godette) + 4096) + godette[12:],
+                "truncated",
+                "cut off",
+            ),
+            "declared-length-too-small": (
+                godette[:8] + struct.pack("<I", len(godette) - 4) + godette[12:],
+                "truncated",
+                "stray bytes",
+            ),
+            "json-chunk-length-huge": (
+                godette[:12] + struct.pack("<I", 0x7FFFFFF0) + godette[16:],
+                "truncated",
+                "chunk 0 (JSON)",
+            ),
+            "bin-chunk-length-huge": (
+                _bin_length(godette, 0x7FFFFFF0),
+                "truncated",
+                "chunk 1 (BIN)",
+            ),
+            "stray-trailing-bytes": (
+                _set_length(godette + b"\0\0\0"),
+                "truncated",
+                "header of chunk 2",
+            ),
+            "first-chunk-is-bin": (_first_chunk_bin(godette), "bad-json", "BIN"),
+            "json-not-parseable": (
+                build_glb(b"{not json}  ", _godette().bin),
+                "bad-json",
+                "line 1",
+            ),
+            "json-not-utf8": (build_glb(b'{"a":"\xff"} ', _godette().bin), "bad-json", "UTF-8"),
+            "json-is-a-list": (build_glb(b"[1, 2]", _godette().bin), "bad-json", "not an object"),
+            "json-no-asset": (_with(_godette, lambda g: g.doc.pop("asset")), "bad-json", "asset"),
+            "json-views-not-list": (
+                _with(_godette, lambda g: g.doc.update(bufferViews="x")),
+                "bad-json",
+                "bufferViews must be a list",
+            ),
+            "json-view-length-string": (
+                _with(_godette, lambda g: g.doc["bufferViews"][0].update(byteLength="9")),
+                "bad-json",
+                "bufferViews[0].byteLength",
+            ),
+            "json-extensions-used-string": (
+                _with(_godette, lambda g: g.doc.update(extensionsUsed="VRM")),
+                "bad-json",
+                "extensionsUsed",
+            ),
+            "json-accessor-bad-type": (
+                _with(_godette, lambda g: g.doc["accessors"][0].update(type="VEC7")),
+                "bad-json",
+                "accessors[0].type",
+            ),
+            "json-deeply-nested": (
+                build_glb(b"[" * 100_000 + b"]" * 100_000, None),
+                "bad-json",
+                "nested",
+            ),
+            "gltf-1-asset": (
+                _with(_godette, lambda g: g.doc["asset"].update(version="1.0")),
+                "not-glb",
+                "glTF 1.0",
+            ),
+            "plain-gltf-0x": (_with(_godette, _drop_vrm), "not-vrm", "Export it as VRM"),
+            "plain-gltf-1": (_with(_robot, _drop_vrm), "not-vrm", "Export it as VRM"),
+            "vrm-listed-without-data": (
+                _with(_robot, lambda g: g.doc["extensions"].pop("VRMC_vrm")),
+                "not-vrm",
+                "no VRMC_vrm data",
+            ),
+            "vrm1-spec-2.0": (
+                _with(_robot, lambda g: g.doc["extensions"]["VRMC_vrm"].update(specVersion="2.0")),
+                "unsupported-vrm-version",
+                "'2.0'",
+            ),
+            "vrm1-spec-beta": (
+                _with(
+                    _robot, lambda g: g.doc["extensions"]["VRMC_vrm"].update(specVersion="1.0-beta")
+                ),
+                "unsupported-vrm-version",
+                "1.0-beta",
+            ),
+            "vrm1-spec-missing": (
+                _with(_robot, lambda g: g.doc["extensions"]["VRMC_vrm"].pop("specVersion")),
+                "unsupported-vrm-version",
+                "None",
+            ),
+            "vrm0-spec-1.0": (
+                _with(_godette, lambda g: g.doc["extensions"]["VRM"].update(specVersion="1.0")),
+                "unsupported-vrm-version",
+                "0.x",
+            ),
+            "view-past-buffer": (
+                _with(_godette, lambda g: g.doc["bufferViews"][3].update(byteOffset=len(g.bin))),
+                "bad-buffer-view",
+                "bufferView 3",
+            ),
+            "view-of-missing-buffer": (
+                _with(_godette, lambda g: g.doc["bufferViews"][0].update(buffer=5)),
+                "bad-buffer-view",
+                "buffer 5",
+            ),
+            "buffer-longer-than-bin": (
+                _with(_godette, lambda g: g.doc["buffers"][0].update(byteLength=len(g.bin) + 64)),
+                "bad-buffer-view",
+                "BIN chunk holds",
+            ),
+            "buffer-external-uri": (
+                _with(_godette, lambda g: g.doc["buffers"][0].update(uri="model.bin")),
+                "bad-buffer-view",
+                "external file",
+            ),
+            "accessor-count-too-big": (
+                _with(_godette, lambda g: g.doc["accessors"][0].update(count=10**7)),
+                "bad-buffer-view",
+                "accessor 0",
+            ),
+            "accessor-of-missing-view": (
+                _with(_godette, lambda g: g.doc["accessors"][0].update(bufferView=9999)),
+                "bad-buffer-view",
+                "bufferView 9999",
+            ),
+            "accessor-offset-past-view": (
+                _with(_robot, lambda g: g.doc["accessors"][0].update(byteOffset=1 << 20)),
+                "bad-buffer-view",
+                "accessor 0",
+            ),
+            "image-bytes-zeroed": (
+                _with(_godette, lambda g: _patch_bin(g, _image_view(g, 0)[0], bytes(16))),
+                "bad-image",
+                "image 0",
+            ),
+            "image-mime-mismatch": (
+                _with(_godette, lambda g: g.doc["images"][1].update(mimeType="image/png")),
+                "bad-image",
+                "bytes are image/jpeg",
+            ),
+            "image-view-out-of-range": (
+                _with(_robot, lambda g: g.doc["images"][0].update(bufferView=9999)),
+                "bad-image",
+                "bufferView 9999",
+            ),
+            "image-external-uri": (
+                _with(_robot, lambda g: g.doc["images"][0].update(bufferView=None, uri="skin.png")),
+                "bad-image",
+                "external file",
+            ),
+            "texture-of-missing-image": (
+                _with(_robot, lambda g: g.doc["textures"][0].update(source=42)),
+                "bad-image",
+                "image 42",
+            ),
+            "thumbnail-bytes-broken": (_with(_godette, _break_thumbnail), "bad-image", "image 1"),
+        }
+    )
     return cases
 
 

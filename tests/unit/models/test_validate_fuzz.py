@@ -20,8 +20,14 @@ GODETTE_DOC = split_glb((REAL_FIXTURES / "godette_vrm0.vrm").read_bytes())
 _SCRATCH = Path(tempfile.mkdtemp(prefix="models-fuzz-"))
 
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers(-(2**40), 2**40) | st.floats(allow_nan=False) | st.text(max_size=8),
-    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=6), children, max_size=3),
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**40), 2**40)
+    | st.floats(allow_nan=False)
+    | st.text(max_size=8),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=6), children, max_size=3)
+    ),
     max_leaves=6,
 )
 
@@ -37,7 +43,9 @@ def _verdict(data: bytes) -> None:
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
-    edits=st.lists(st.tuples(st.integers(0, len(ROBOT) - 1), st.integers(0, 255)), min_size=1, max_size=8),
+    edits=st.lists(
+        st.tuples(st.integers(0, len(ROBOT) - 1), st.integers(0, 255)), min_size=1, max_size=8
+    ),
     cut=st.one_of(st.none(), st.integers(0, len(ROBOT))),
 )
 def test_byte_mutations_never_raise(edits: list[tuple[int, int]], cut: int | None) -> None:
@@ -58,11 +66,39 @@ def test_header_word_mutations_never_raise(offset: int, value: int) -> None:
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
-    array=st.sampled_from(["buffers", "bufferViews", "accessors", "images", "textures", "meshes",
-                           "materials", "extensions", "extensionsUsed", "asset"]),
+    array=st.sampled_from(
+        [
+            "buffers",
+            "bufferViews",
+            "accessors",
+            "images",
+            "textures",
+            "meshes",
+            "materials",
+            "extensions",
+            "extensionsUsed",
+            "asset",
+        ]
+    ),
     index=st.integers(0, 5),
-    key=st.sampled_from(["buffer", "byteOffset", "byteLength", "byteStride", "count", "componentType",
-                         "type", "bufferView", "mimeType", "uri", "source", "sparse", "VRM", "version"]),
+    key=st.sampled_from(
+        [
+            "buffer",
+            "byteOffset",
+            "byteLength",
+            "byteStride",
+            "count",
+            "componentType",
+            "type",
+            "bufferView",
+            "mimeType",
+            "uri",
+            "source",
+            "sparse",
+            "VRM",
+            "version",
+        ]
+    ),
     value=json_values,
 )
 def test_json_field_mutations_never_raise(array: str, index: int, key: str, value: Any) -> None:
@@ -83,7 +119,9 @@ def test_arbitrary_json_chunks_never_raise(payload: bytes) -> None:
     from tests.unit.models.glbkit import build_glb
 
     _verdict(build_glb(payload + b" " * (-len(payload) % 4), GODETTE_DOC.bin))
-    _verdict(build_glb(json.dumps({"asset": {"version": "2.0"}, "x": payload.hex()}).encode(), None))
+    _verdict(
+        build_glb(json.dumps({"asset": {"version": "2.0"}, "x": payload.hex()}).encode(), None)
+    )
 
 
 ROBOT_DOC = split_glb(ROBOT)
@@ -93,11 +131,26 @@ ROBOT_DOC = split_glb(ROBOT)
 @given(
     vrm1=st.booleans(),
     block=st.sampled_from(["meta", "humanoid", "specVersion", None]),
-    key=st.sampled_from(["texture", "thumbnailImage", "title", "name", "authors", "author", "humanBones",
-                         "licenseName", "commercialUsage", "allowRedistribution", "version"]),
+    key=st.sampled_from(
+        [
+            "texture",
+            "thumbnailImage",
+            "title",
+            "name",
+            "authors",
+            "author",
+            "humanBones",
+            "licenseName",
+            "commercialUsage",
+            "allowRedistribution",
+            "version",
+        ]
+    ),
     value=json_values,
 )
-def test_vrm_extension_mutations_never_raise(vrm1: bool, block: str | None, key: str, value: Any) -> None:
+def test_vrm_extension_mutations_never_raise(
+    vrm1: bool, block: str | None, key: str, value: Any
+) -> None:
     glb = (ROBOT_DOC if vrm1 else GODETTE_DOC).clone()
     extension = glb.doc["extensions"]["VRMC_vrm" if vrm1 else "VRM"]
     if block is None:
