@@ -113,6 +113,8 @@ class ModelLibrary:
         self._builtin_source = builtin
         self._builtin_cache: tuple[tuple[str, int, int], ModelEntry] | None = None
         self._lock = threading.RLock()
+        self._thumbnails: dict[str, bytes | None] = {}  # ids are content hashes: never stale
+        self._rejected: set[str] = set()  # stray files already found invalid (warn once)
 
     @property
     def index_path(self) -> Path:
@@ -169,8 +171,10 @@ class ModelLibrary:
     def thumbnail(self, model_id: str) -> bytes | None:
         """The model's embedded thumbnail image bytes (PNG/JPEG), or None if it has none."""
         entry = self.get(model_id)
-        result = inspect_file(entry.path, max_bytes=max(self.max_bytes, entry.size))
-        return result.meta.thumbnail if result.meta is not None else None
+        if entry.id not in self._thumbnails:
+            result = inspect_file(entry.path, max_bytes=max(self.max_bytes, entry.size))
+            self._thumbnails[entry.id] = result.meta.thumbnail if result.meta else None
+        return self._thumbnails[entry.id]
 
     def builtin_entry(self) -> ModelEntry | None:
         """The built-in default avatar's entry (hashed once per file version)."""
@@ -371,7 +375,7 @@ class ModelLibrary:
         strays: builtins.list[Path] = []
         for name in names:
             path = self.models_dir / name
-            if _ID_FILE.fullmatch(name) and name[:-4] not in records:
+            if _ID_FILE.fullmatch(name) and name[:-4] not in records and name not in self._rejected:
                 strays.append(path)
             elif name.startswith(TEMP_PREFIX):
                 _remove_if_stale(path, now)
@@ -382,6 +386,7 @@ class ModelLibrary:
         result = inspect_file(path, max_bytes=max(self.max_bytes, _size(path)), thumbnail=False)
         if result.meta is None:
             log.models.warning("Ignoring %s in the model library: %s", path.name, result.message)
+            self._rejected.add(path.name)
             return None
         meta = result.meta
         log.models.info("Re-indexed model file %s (%s).", path.name, meta.title)

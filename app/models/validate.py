@@ -121,7 +121,7 @@ def read_meta(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> VrmMeta:
 def _stat_size(path: Path, max_bytes: int) -> int:
     try:
         stat = path.stat()
-    except FileNotFoundError as exc:
+    except (FileNotFoundError, NotADirectoryError, ValueError) as exc:  # ValueError: NUL in path
         raise ModelError(f"There is no file at {path}.", reason="not-found") from exc
     if path.is_dir():
         raise ModelError(f"{path} is a folder, not a .vrm file.", reason="unreadable")
