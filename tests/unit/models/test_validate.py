@@ -436,3 +436,40 @@ def test_limit_is_configurable_and_checked_before_reading(tmp_path: Path) -> Non
     with sparse.open("wb") as handle:
         handle.truncate((1 << 30) + 1)
     assert inspect_file(sparse, max_bytes=1 << 30).reason == "too-large"
+
+
+def test_big_file_is_validated_without_reading_its_payload(tmp_path: Path) -> None:
+    """A 512 MiB model (sparse file) is checked with a few MiB of memory, thumbnail included."""
+    import tracemalloc
+
+    glb = split_glb((REAL_FIXTURES / "debug_robot_vrm1.vrm").read_bytes())
+    glb.doc["extensions"]["VRMC_vrm"]["meta"]["thumbnailImage"] = 0
+    small = glb.bin + b"\0" * (-len(glb.bin) % 4)
+    tail = 512 * 1024 * 1024
+    glb.doc["buffers"][0]["byteLength"] = len(small) + tail
+    glb.doc["bufferViews"].append({"buffer": 0, "byteOffset": len(small), "byteLength": tail})
+    glb.doc["accessors"].append(
+        {
+            "bufferView": len(glb.doc["bufferViews"]) - 1,
+            "componentType": 5126,
+            "count": tail // 12,
+            "type": "VEC3",
+        }
+    )
+    head = build_glb(glb.doc, small)
+    path = tmp_path / "big.vrm"
+    with path.open("wb") as handle:
+        handle.write(head[:8] + struct.pack("<I", len(head) + tail) + head[12:])
+        handle.seek(len(head) - len(small) - 8)
+        handle.write(struct.pack("<II", len(small) + tail, 0x004E4942))
+        handle.truncate(len(head) + tail)
+    tracemalloc.start()
+    try:
+        result = inspect_file(path, max_bytes=1 << 30)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert result.ok, result.message
+    assert result.meta is not None and result.meta.thumbnail is not None
+    assert result.size > tail
+    assert peak < 16 * 1024 * 1024, f"validation allocated {peak} bytes"
