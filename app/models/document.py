@@ -8,6 +8,7 @@ checks rely on are type-checked here first; a wrong type is ``bad-json``.
 from __future__ import annotations
 
 import json
+import threading
 import warnings
 from collections.abc import Collection
 from dataclasses import dataclass
@@ -35,6 +36,10 @@ ACCESSOR_TYPE_SIZES: Final = {
 #: The parts pygltflib types for the checks; the rest (nodes, meshes, animations…) stays raw,
 #: as typing it costs ~0.25 ms per object and nothing here reads it.
 _TYPED: Final = ("asset", "buffers", "bufferViews", "accessors", "images", "textures")
+#: pygltflib (through dataclasses_json) warns about every optional glTF field it finds
+#: absent; those warnings are muted while it parses. ``catch_warnings`` swaps global
+#: state, so imports running on several threads take turns.
+_WARNINGS_LOCK: Final = threading.Lock()
 _ARRAYS: Final = (
     "buffers",
     "bufferViews",
@@ -83,7 +88,7 @@ def parse_document(payload: bytes) -> Document:
         raise ModelError("The model's JSON is not an object.", reason="bad-json")
     _check_types(raw)
     try:
-        with warnings.catch_warnings():
+        with _WARNINGS_LOCK, warnings.catch_warnings():
             warnings.simplefilter("ignore")
             gltf = pygltflib.GLTF2.from_dict({k: raw[k] for k in _TYPED if k in raw})
     except (AttributeError, KeyError, TypeError, ValueError) as exc:

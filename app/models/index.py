@@ -51,8 +51,8 @@ class IndexRecord:
     @classmethod
     def from_json(cls, data: Any) -> IndexRecord:
         """Raises ValueError when ``data`` is not a well-formed record."""
-        if not isinstance(data, dict):
-            raise ValueError("record is not an object")
+        if not isinstance(data, dict) or not isinstance(data.get("authors", []), list):
+            raise ValueError("record is not an object with a list of authors")
         try:
             record = cls(
                 id=str(data["id"]),

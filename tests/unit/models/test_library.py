@@ -13,6 +13,9 @@ from app.models.library import COPY_CHUNK_BYTES, ModelLibrary
 from tests.conftest import REAL_FIXTURES, real_vrm_files
 from tests.unit.models.glbkit import Glb, split_glb
 
+#: Any warning (a pygltflib one leaking out of the parser, for instance) fails these tests.
+pytestmark = pytest.mark.filterwarnings("error")
+
 BUILTIN = REAL_FIXTURES / "sphere_vrm0.vrm"
 
 
@@ -229,3 +232,25 @@ def test_shipped_default_avatar_is_the_builtin_entry(tmp_path: Path) -> None:
     assert first.builtin
     assert first.path == default_avatar_path()
     assert first.id == _sha(default_avatar_path())
+
+
+def test_concurrent_imports_of_the_same_files(library: ModelLibrary) -> None:
+    sources = [REAL_FIXTURES / "godette_vrm0.vrm", REAL_FIXTURES / "debug_robot_vrm1.vrm"]
+    outcomes: list[bool] = []
+    errors: list[BaseException] = []
+
+    def work(source: Path) -> None:
+        try:
+            outcomes.append(library.import_file(source).added)
+        except BaseException as exc:  # collected and re-raised by the test thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(sources[n % 2],)) for n in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert errors == []
+    assert sorted(outcomes) == [False] * 4 + [True] * 2
+    assert {e.id for e in library.list() if not e.builtin} == {_sha(p) for p in sources}
+    assert _files(library) == sorted([*(f"{_sha(p)}.vrm" for p in sources), "index.json"])
