@@ -30,9 +30,19 @@ from app.models.meta import (
     thumbnail_image_index,
 )
 
-__all__ = ["DEFAULT_MAX_BYTES", "REASONS", "Inspection", "human_size", "inspect_file", "read_meta"]
+__all__ = [
+    "DEFAULT_MAX_BYTES",
+    "MAX_JSON_BYTES",
+    "REASONS",
+    "Inspection",
+    "human_size",
+    "inspect_file",
+    "read_meta",
+]
 
 DEFAULT_MAX_BYTES: Final = 1024 * 1024 * 1024
+#: The JSON chunk is read into memory whole; real VRMs need a few MiB, so this is generous.
+MAX_JSON_BYTES: Final = 256 * 1024 * 1024
 
 #: Every reason code inspect_file can give, cheapest check first.
 REASONS: Final = (
@@ -87,6 +97,12 @@ def inspect_file(
         size = _stat_size(path, max_bytes)
         with path.open("rb") as handle:
             layout = read_layout(handle, size)
+            if layout.json.length > MAX_JSON_BYTES:
+                raise ModelError(
+                    f"The model's JSON part is {human_size(layout.json.length)}, more than the "
+                    f"{human_size(MAX_JSON_BYTES)} any real VRM needs; it is not loaded.",
+                    reason="too-large",
+                )
             handle.seek(layout.json.offset)
             doc = parse_document(handle.read(layout.json.length))
             vrm_version, spec_version = _vrm_version(doc.raw)

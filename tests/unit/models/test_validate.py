@@ -476,3 +476,18 @@ def test_big_file_is_validated_without_reading_its_payload(tmp_path: Path) -> No
     assert result.meta is not None and result.meta.thumbnail is not None
     assert result.size > tail
     assert peak < 16 * 1024 * 1024, f"validation allocated {peak} bytes"
+
+
+def test_oversized_json_chunk_is_refused_unread(tmp_path: Path) -> None:
+    from app.models.validate import MAX_JSON_BYTES
+
+    length = MAX_JSON_BYTES + 4
+    path = tmp_path / "json-bomb.vrm"
+    with path.open("wb") as handle:
+        handle.write(
+            struct.pack("<4sII", b"glTF", 2, 20 + length) + struct.pack("<II", length, 0x4E4F534A)
+        )
+        handle.truncate(20 + length)  # sparse: nothing is really written
+    result = inspect_file(path, max_bytes=1 << 30)
+    assert (result.ok, result.reason) == (False, "too-large")
+    assert "JSON" in result.message
