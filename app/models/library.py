@@ -227,6 +227,9 @@ class ModelLibrary:
         _check_cancel(cancel, src)
         checked = inspect_file(src, max_bytes=self.max_bytes, thumbnail=False)
         if not checked.ok:
+            log.models.warning(
+                "Refused to import %s: %s [%s]", src, checked.message, checked.reason
+            )
             raise ModelError(checked.message, reason=checked.reason or "invalid-model")
         try:
             self.models_dir.mkdir(parents=True, exist_ok=True)
@@ -247,6 +250,7 @@ class ModelLibrary:
                     reason=copy.reason or "invalid-model",
                 )
             meta = copy.meta
+            _check_cancel(cancel, src)  # last chance: nothing is committed yet
             with self._lock:
                 records = self._records()
                 builtin = self.builtin_entry()
