@@ -491,3 +491,14 @@ def test_oversized_json_chunk_is_refused_unread(tmp_path: Path) -> None:
     result = inspect_file(path, max_bytes=1 << 30)
     assert (result.ok, result.reason) == (False, "too-large")
     assert "JSON" in result.message
+
+
+@pytest.mark.parametrize("vrm_version", ["0.x", "1.0"])
+def test_builtin_default_avatars_validate(vrm_version: str) -> None:
+    from app.avatar import DEFAULT_AVATAR_VERSIONS, default_avatar_path
+
+    assert vrm_version in DEFAULT_AVATAR_VERSIONS
+    result = inspect_file(default_avatar_path(vrm_version), max_bytes=1 << 30)
+    assert result.ok, result.message
+    assert result.meta is not None and result.meta.vrm_version == vrm_version
+    assert result.meta.thumbnail is not None and result.meta.humanoid_bone_count >= 15
