@@ -54,7 +54,7 @@ def _hex(code: str) -> tuple[float, float, float]:
 
 
 MATERIALS: tuple[MaterialSpec, ...] = (
-    MaterialSpec("Skin", _hex("FFE6D6"), _hex("F3B9A6"), rim=(0.12, 0.06, 0.05)),
+    MaterialSpec("Skin", _hex("FFDCC8"), _hex("EFAA94"), rim=(0.12, 0.06, 0.05)),
     MaterialSpec("Dress", _hex("4C8FE8"), _hex("2D5DB0"), rim=(0.1, 0.12, 0.2)),
     MaterialSpec("Collar", _hex("FDFBF7"), _hex("C9CCE0")),
     MaterialSpec("Accent", _hex("FFCF4D"), _hex("E39A2A")),
@@ -177,10 +177,15 @@ def _body(mesh: _MeshBuilder) -> None:
                  "Skin", [f"{side}Hand"])
 
         leg = [f"{side}UpperLeg", f"{side}LowerLeg", f"{side}Foot"]
-        ys = [0.50, 0.42, 0.34, 0.295, 0.27, 0.245, 0.19, 0.12, 0.06]
-        radii = [0.044, 0.042, 0.038, 0.035, 0.034, 0.034, 0.032, 0.029, 0.028]
+        ys = [0.50, 0.42, 0.34, 0.295, 0.27, 0.245, 0.20]
+        radii = [0.044, 0.042, 0.038, 0.035, 0.034, 0.034, 0.032]
         mesh.add(tube([(0.065 * s, y, 0.0) for y in ys], [(r, r) for r in radii], segments=12),
                  "Skin", leg)
+        # knee socks: a slightly wider tube over the shin, its top cuff overlapping the skin
+        ys = [0.225, 0.215, 0.17, 0.12, 0.06]
+        radii = [0.0375, 0.0375, 0.034, 0.031, 0.03]
+        mesh.add(tube([(0.065 * s, y, 0.0) for y in ys], [(r, r) for r in radii], segments=12,
+                      cap_bulge=0.0), "Collar", leg)
         mesh.add(ellipsoid((0.065 * s, 0.042, 0.028), (0.05, 0.042, 0.088), rings=8, segments=16),
                  "Shoes", [f"{side}Foot", f"{side}Toes"])
 
