@@ -54,7 +54,7 @@ def _hex(code: str) -> tuple[float, float, float]:
 
 
 MATERIALS: tuple[MaterialSpec, ...] = (
-    MaterialSpec("Skin", _hex("FFDCC8"), _hex("EFAA94"), rim=(0.12, 0.06, 0.05)),
+    MaterialSpec("Skin", _hex("FBD0B9"), _hex("E89C86"), rim=(0.12, 0.06, 0.05)),
     MaterialSpec("Dress", _hex("4C8FE8"), _hex("2D5DB0"), rim=(0.1, 0.12, 0.2)),
     MaterialSpec("Collar", _hex("FDFBF7"), _hex("C9CCE0")),
     MaterialSpec("Accent", _hex("FFCF4D"), _hex("E39A2A")),

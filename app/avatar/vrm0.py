@@ -48,7 +48,7 @@ def material_properties(spec: MaterialSpec) -> dict[str, Any]:
             "_ShadingGradeRate": 1.0, "_ShadeShift": spec.shading_shift,
             "_ShadeToony": spec.shading_toony, "_LightColorAttenuation": 0.0,
             "_IndirectLightIntensity": 0.1, "_RimLightingMix": 1.0, "_RimFresnelPower": 3.0,
-            "_RimLift": 0.1, "_OutlineWidth": 0.18 if spec.outline else 0.0,
+            "_RimLift": 0.1, "_OutlineWidth": 0.3 if spec.outline else 0.0,
             "_OutlineScaledMaxDistance": 1.0, "_OutlineLightingMix": 1.0,
             "_UvAnimScrollX": 0.0, "_UvAnimScrollY": 0.0, "_UvAnimRotation": 0.0,
             "_MToonVersion": 38.0, "_DebugMode": 0.0, "_BlendMode": 0.0,

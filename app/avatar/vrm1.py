@@ -48,7 +48,7 @@ def material_extension(spec: MaterialSpec) -> dict[str, Any]:
             "parametricRimLiftFactor": 0.1,
             "rimLightingMixFactor": 1.0,
             "outlineWidthMode": "worldCoordinates" if spec.outline else "none",
-            "outlineWidthFactor": 0.0018 if spec.outline else 0.0,
+            "outlineWidthFactor": 0.003 if spec.outline else 0.0,
             "outlineColorFactor": _lin((0.26, 0.17, 0.25)),
             "outlineLightingMixFactor": 1.0,
             "uvAnimationScrollXSpeedFactor": 0.0,
