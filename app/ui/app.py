@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import signal
 import sys
+
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon
@@ -55,7 +56,7 @@ class Shell:
             log.ui.warning("No system tray is available; showing the settings window instead.")
             self.window.show_notice(
                 "No system tray was found, so Companion Stage shows this window instead.",
-                "Closing it keeps the app running; start companion-stage --settings to bring it back.",
+                "Closing it keeps the app running; `companion-stage --settings` brings it back.",
                 reason="no-system-tray",
             )
             self.show_settings()
@@ -91,10 +92,15 @@ def run_app(context: AppContext) -> int:
     instance = SingleInstance(context.paths.root)
     if not instance.claim():
         if instance.send(argv):
-            log.ui.info("Companion Stage already runs for %s; handed it %s", context.paths.root, argv)
+            log.ui.info(
+                "Companion Stage already runs for %s; handed it %s", context.paths.root, argv
+            )
             return 0
-        print(f"companion-stage: another instance holds {context.paths.root} but does not answer "
-              "[instance-unreachable]", file=sys.stderr)
+        print(
+            f"companion-stage: another instance holds {context.paths.root} but does not answer "
+            "[instance-unreachable]",
+            file=sys.stderr,
+        )
         return 1
 
     loaded = context.settings.load()

@@ -23,8 +23,15 @@ class Banner(QFrame):
 
     dismissed = Signal()
 
-    def __init__(self, kind: BannerKind, title: str, message: str = "", *,
-                 reason: str | None = None, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        kind: BannerKind,
+        title: str,
+        message: str = "",
+        *,
+        reason: str | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self.kind = kind
         self.reason = reason
@@ -90,7 +97,9 @@ class BannerArea(QWidget):
         self._layout.setSpacing(6)
         self.setVisible(False)
 
-    def add(self, kind: BannerKind, title: str, message: str = "", *, reason: str | None = None) -> Banner:
+    def add(
+        self, kind: BannerKind, title: str, message: str = "", *, reason: str | None = None
+    ) -> Banner:
         banner = Banner(kind, title, message, reason=reason, parent=self)
         banner.dismissed.connect(lambda: self._forget(banner))
         self._layout.addWidget(banner)

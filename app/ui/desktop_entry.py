@@ -75,32 +75,39 @@ def quote_exec_argument(argument: str) -> str:
 
 
 def _exec_line(argv: Sequence[str]) -> str:
-    return " ".join(quote_exec_argument(argument) for argument in argv)
+    """The Exec value as written in the file.
+
+    Two layers, as the spec says: Exec quoting per argument, then the general
+    string escaping of the file format (a backslash is written as two).
+    """
+    return " ".join(quote_exec_argument(argument) for argument in argv).replace("\\", "\\\\")
 
 
 def desktop_entry_text(launcher: Sequence[str]) -> str:
     """The .desktop file; a "Settings" action opens the running instance's settings window."""
-    return "\n".join([
-        "[Desktop Entry]",
-        "Type=Application",
-        "Version=1.5",
-        "Name=Companion Stage",
-        "GenericName=Desktop companion",
-        "Comment=A VRM avatar companion that lives in your tray and speaks",
-        f"Exec={_exec_line(launcher)}",
-        f"Icon={ICON_NAME}",
-        "Terminal=false",
-        "Categories=Utility;",
-        "Keywords=VRM;avatar;companion;vtuber;",
-        "StartupNotify=false",
-        f"StartupWMClass={ICON_NAME}",
-        "Actions=settings;",
-        "",
-        "[Desktop Action settings]",
-        "Name=Settings",
-        f"Exec={_exec_line([*launcher, '--settings'])}",
-        "",
-    ])
+    return "\n".join(
+        [
+            "[Desktop Entry]",
+            "Type=Application",
+            "Version=1.5",
+            "Name=Companion Stage",
+            "GenericName=Desktop companion",
+            "Comment=A VRM avatar companion that lives in your tray and speaks",
+            f"Exec={_exec_line(launcher)}",
+            f"Icon={ICON_NAME}",
+            "Terminal=false",
+            "Categories=Utility;",
+            "Keywords=VRM;avatar;companion;vtuber;",
+            "StartupNotify=false",
+            f"StartupWMClass={ICON_NAME}",
+            "Actions=settings;",
+            "",
+            "[Desktop Action settings]",
+            "Name=Settings",
+            f"Exec={_exec_line([*launcher, '--settings'])}",
+            "",
+        ]
+    )
 
 
 def install(data_home: Path, launcher: Sequence[str]) -> DesktopEntryPaths:

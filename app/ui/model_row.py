@@ -24,13 +24,19 @@ def format_size(size: int) -> str:
     raise AssertionError("unreachable")
 
 
-def rounded_thumbnail(data: bytes, size: int = THUMBNAIL_SIZE, radius: float = 8.0) -> QPixmap | None:
+def rounded_thumbnail(
+    data: bytes, size: int = THUMBNAIL_SIZE, radius: float = 8.0
+) -> QPixmap | None:
     """Decode image bytes into a square, centre-cropped pixmap with rounded corners."""
     source = QPixmap()
     if not data or not source.loadFromData(QByteArray(data)):
         return None
-    scaled = source.scaled(size, size, Qt.AspectRatioMode.KeepAspectRatioByExpanding,
-                           Qt.TransformationMode.SmoothTransformation)
+    scaled = source.scaled(
+        size,
+        size,
+        Qt.AspectRatioMode.KeepAspectRatioByExpanding,
+        Qt.TransformationMode.SmoothTransformation,
+    )
     x = (scaled.width() - size) // 2
     y = (scaled.height() - size) // 2
     result = QPixmap(size, size)
@@ -87,7 +93,11 @@ class ModelRow(QWidget):
         self.licence = _chip(entry.licence_summary or "Licence not stated")
         self.licence.setToolTip(entry.licence_summary)
         chips.addWidget(self.licence)
-        detail = "Ships with Companion Stage" if entry.builtin else f"{format_size(entry.size)} · {entry.original_name}"
+        detail = (
+            "Ships with Companion Stage"
+            if entry.builtin
+            else f"{format_size(entry.size)} · {entry.original_name}"
+        )
         self.details = QLabel(detail)
         self.details.setObjectName("modelDetails")
         chips.addWidget(self.details)
@@ -110,7 +120,9 @@ class ModelRow(QWidget):
         pixmap = rounded_thumbnail(data) if data else None
         if pixmap is None:
             self.thumbnail.setText("?" if data else "◌")
-            self.thumbnail.setToolTip("No thumbnail in this file" if not data else "Thumbnail could not be decoded")
+            self.thumbnail.setToolTip(
+                "No thumbnail in this file" if not data else "Thumbnail could not be decoded"
+            )
             return
         self.thumbnail.setText("")
         self.thumbnail.setPixmap(pixmap)

@@ -58,8 +58,14 @@ class ModelsPage(QWidget):
     #: The import queue ran empty.
     imports_idle = Signal()
 
-    def __init__(self, library: ModelLibrary, settings: SettingsStore, *,
-                 selected: str | None = None, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        library: ModelLibrary,
+        settings: SettingsStore,
+        *,
+        selected: str | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self.library = library
         self.settings = settings
@@ -85,8 +91,10 @@ class ModelsPage(QWidget):
     def _build(self) -> None:
         title = QLabel("Models")
         title.setObjectName("pageTitle")
-        subtitle = QLabel("Choose the avatar the stage shows. Import .vrm files with the button "
-                          "or drop them onto the list.")
+        subtitle = QLabel(
+            "Choose the avatar the stage shows. Import .vrm files with the button "
+            "or drop them onto the list."
+        )
         subtitle.setObjectName("pageSubtitle")
         subtitle.setWordWrap(True)
         self.banners = BannerArea()
@@ -174,7 +182,9 @@ class ModelsPage(QWidget):
         try:
             entries = self.library.list()
         except CompanionError as exc:
-            self.banners.add("error", "The model library could not be read.", exc.message, reason=exc.reason)
+            self.banners.add(
+                "error", "The model library could not be read.", exc.message, reason=exc.reason
+            )
             entries = []
         self.list.clear()
         self._rows.clear()
@@ -260,7 +270,9 @@ class ModelsPage(QWidget):
         entry = self.current_entry()
         importing = self._job is not None
         self.remove_button.setEnabled(entry is not None and not entry.builtin and not importing)
-        self.remove_button.setToolTip("The built-in avatar cannot be removed." if entry is not None and entry.builtin else "")
+        self.remove_button.setToolTip(
+            "The built-in avatar cannot be removed." if entry is not None and entry.builtin else ""
+        )
         self.select_button.setEnabled(entry is not None and entry.id != self.selected_entry_id())
 
     # --- selecting and removing ------------------------------------------------------------
@@ -281,7 +293,9 @@ class ModelsPage(QWidget):
         try:
             self.settings.update(change)
         except CompanionError as exc:
-            self.banners.add("error", "Your choice could not be saved.", exc.message, reason=exc.reason)
+            self.banners.add(
+                "error", "Your choice could not be saved.", exc.message, reason=exc.reason
+            )
             return
         self.selected = value
         self._mark_selected()
@@ -297,7 +311,8 @@ class ModelsPage(QWidget):
         self._pending_removal = entry.id
         self.confirm_label.setText(
             f"Remove “{entry.title or entry.original_name}” from the library? "
-            "Only Companion Stage's copy is deleted; your original file stays where it is.")
+            "Only Companion Stage's copy is deleted; your original file stays where it is."
+        )
         self.confirm_panel.setVisible(True)
 
     def confirm_remove(self) -> None:
@@ -308,14 +323,18 @@ class ModelsPage(QWidget):
         try:
             self.library.remove(model_id)
         except CompanionError as exc:
-            self.banners.add("error", "The model could not be removed.", exc.message, reason=exc.reason)
+            self.banners.add(
+                "error", "The model could not be removed.", exc.message, reason=exc.reason
+            )
             return
         self._thumbnails.pop(model_id, None)
         was_selected = self.selected == model_id
         self.refresh()
         if was_selected:
             self.select(DEFAULT_SELECTION)
-            self.banners.add("info", "The removed model was in use; the built-in avatar is used again.")
+            self.banners.add(
+                "info", "The removed model was in use; the built-in avatar is used again."
+            )
 
     def _hide_confirm(self) -> None:
         self._pending_removal = None
@@ -324,7 +343,9 @@ class ModelsPage(QWidget):
     # --- importing -------------------------------------------------------------------------
 
     def open_import_dialog(self) -> None:
-        names, _filter = QFileDialog.getOpenFileNames(self, "Import VRM avatars", str(Path.home()), FILE_FILTER)
+        names, _filter = QFileDialog.getOpenFileNames(
+            self, "Import VRM avatars", str(Path.home()), FILE_FILTER
+        )
         self.import_files([Path(name) for name in names])
 
     def import_files(self, paths: list[Path]) -> None:
@@ -378,7 +399,11 @@ class ModelsPage(QWidget):
 
     def _set_progress_text(self, done: int, total: int) -> None:
         assert self._job is not None
-        counter = f" (file {self._batch_done + 1} of {self._batch_total})" if self._batch_total > 1 else ""
+        counter = (
+            f" (file {self._batch_done + 1} of {self._batch_total})"
+            if self._batch_total > 1
+            else ""
+        )
         amount = f" — {format_size(done)} of {format_size(total)}" if total else ""
         self.progress_label.setText(f"Importing {self._job.source.name}{amount}{counter}")
 
@@ -397,15 +422,24 @@ class ModelsPage(QWidget):
             if result.added:
                 self.banners.add("success", f"Imported “{title}”.", f"From {result.source}")
             else:
-                self.banners.add("info", f"“{title}” is already in the library.",
-                                 f"{name} has the same content, so nothing was added.")
+                self.banners.add(
+                    "info",
+                    f"“{title}” is already in the library.",
+                    f"{name} has the same content, so nothing was added.",
+                )
             self.refresh()
             self._highlight(result.entry.id)
         elif result.cancelled:
-            self.banners.add("info", f"Import of {name} was cancelled.", "Nothing was added to the library.")
+            self.banners.add(
+                "info", f"Import of {name} was cancelled.", "Nothing was added to the library."
+            )
         else:
-            self.banners.add("error", f"{name} could not be imported.", result.message, reason=result.reason)
-            log.ui.info("Import of %s failed: %s (%s)", result.source, result.message, result.reason)
+            self.banners.add(
+                "error", f"{name} could not be imported.", result.message, reason=result.reason
+            )
+            log.ui.info(
+                "Import of %s failed: %s (%s)", result.source, result.message, result.reason
+            )
         self.import_finished.emit(result)
         self._start_next()
 

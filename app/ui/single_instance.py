@@ -59,7 +59,9 @@ class SingleInstance(QObject):
         server = QLocalServer(self)
         server.setSocketOptions(QLocalServer.SocketOption.UserAccessOption)
         if not server.listen(self.name):
-            log.ui.warning("Single-instance socket %s unavailable: %s", self.name, server.errorString())
+            log.ui.warning(
+                "Single-instance socket %s unavailable: %s", self.name, server.errorString()
+            )
             return True  # still the primary; later launches just cannot reach us
         server.newConnection.connect(self._accept)
         self._server = server
@@ -76,8 +78,11 @@ class SingleInstance(QObject):
             if socket.waitForConnected(CONNECT_TIMEOUT_MS):
                 break
             if time.monotonic() > deadline:
-                log.ui.error("Another instance holds the data folder but does not answer on %s: %s",
-                             self.name, socket.errorString())
+                log.ui.error(
+                    "Another instance holds the data folder but does not answer on %s: %s",
+                    self.name,
+                    socket.errorString(),
+                )
                 return False
             time.sleep(0.1)
         socket.write(QByteArray(payload))

@@ -13,7 +13,9 @@ QWidget#settingsRoot {{ background: #f6f6f9; }}
 QListWidget#pageList {{
     background: #ececf2; border: none; padding: 10px 6px; font-size: 14px; outline: none;
 }}
-QListWidget#pageList::item {{ padding: 8px 12px; border-radius: 6px; margin: 1px 0; color: #2b2b33; }}
+QListWidget#pageList::item {{
+    padding: 8px 12px; border-radius: 6px; margin: 1px 0; color: #2b2b33;
+}}
 QListWidget#pageList::item:selected {{ background: {ACCENT}; color: white; }}
 QLabel#pageTitle {{ font-size: 20px; font-weight: 600; color: #1f1f29; }}
 QLabel#pageSubtitle {{ color: #5c5c6b; }}

@@ -10,7 +10,9 @@ from app.ui.actions import ShellActions
 __all__ = ["build_tray"]
 
 
-def build_tray(actions: ShellActions, icon: QIcon, parent: QWidget | None = None) -> QSystemTrayIcon:
+def build_tray(
+    actions: ShellActions, icon: QIcon, parent: QWidget | None = None
+) -> QSystemTrayIcon:
     """A tray icon whose menu (Show stage, Settings, Quit) emits ``actions``' signals."""
     tray = QSystemTrayIcon(icon, parent)
     tray.setToolTip("Companion Stage")
@@ -27,8 +29,11 @@ def build_tray(actions: ShellActions, icon: QIcon, parent: QWidget | None = None
     menu.addAction(quit_action)
     tray.setContextMenu(menu)
     tray.activated.connect(
-        lambda reason: actions.settings_requested.emit()
-        if reason == QSystemTrayIcon.ActivationReason.Trigger else None
+        lambda reason: (
+            actions.settings_requested.emit()
+            if reason == QSystemTrayIcon.ActivationReason.Trigger
+            else None
+        )
     )
     # The menu and its actions must live as long as the tray icon.
     tray.setProperty("menu", menu)

@@ -48,7 +48,7 @@ class _ImportSignals(QObject):
 
 
 class ImportJob:
-    """Imports one file; ``cancel`` stops it between chunks. ``run`` is called on a worker thread."""
+    """Imports one file; ``cancel`` stops it between chunks. ``run`` runs on a worker thread."""
 
     def __init__(self, library: ModelLibrary, source: Path) -> None:
         self.library = library
@@ -59,13 +59,18 @@ class ImportJob:
 
     def run(self) -> None:
         try:
-            outcome = self.library.import_file(self.source, progress=self._progress, cancel=self.cancel)
+            outcome = self.library.import_file(
+                self.source, progress=self._progress, cancel=self.cancel
+            )
         except CompanionError as exc:
-            result = ImportResult(self.source, reason=exc.reason, message=exc.message,
-                                  cancelled=self.cancel.is_set())
+            result = ImportResult(
+                self.source, reason=exc.reason, message=exc.message, cancelled=self.cancel.is_set()
+            )
         except Exception as exc:  # a bug must reach the user as a message, not kill the thread
             log.ui.exception("Import of %s failed unexpectedly", self.source)
-            result = ImportResult(self.source, reason="internal-error", message=f"{type(exc).__name__}: {exc}")
+            result = ImportResult(
+                self.source, reason="internal-error", message=f"{type(exc).__name__}: {exc}"
+            )
         else:
             result = ImportResult(self.source, entry=outcome.entry, added=outcome.added)
         self.signals.finished.emit(result)

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from app.models.library import ModelLibrary
 from PySide6.QtCore import QMimeData, QPointF, Qt, QTimer, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QFileDialog
 from pytestqt.qtbot import QtBot
 
-from app.models.library import ModelLibrary
 from app.paths import DataPaths
 from app.settings import SettingsStore
 from app.ui.models_page import ModelsPage
@@ -25,7 +26,9 @@ MakePage = Callable[[], ModelsPage]
 IMPORT_TIMEOUT_MS = 120_000
 
 
-def import_and_wait(qtbot: QtBot, page: ModelsPage, start: Callable[[], None]) -> list[ImportResult]:
+def import_and_wait(
+    qtbot: QtBot, page: ModelsPage, start: Callable[[], None]
+) -> list[ImportResult]:
     results: list[ImportResult] = []
     page.import_finished.connect(results.append)
     with qtbot.waitSignal(page.imports_idle, timeout=IMPORT_TIMEOUT_MS):
@@ -45,18 +48,23 @@ def test_the_library_starts_with_the_builtin_default_marked_in_use(make_page: Ma
     assert not page.remove_button.isEnabled()  # the built-in avatar cannot be removed
 
 
-def test_import_through_the_file_dialog(qtbot: QtBot, make_page: MakePage, library: ModelLibrary,
-                                        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_import_through_the_file_dialog(
+    qtbot: QtBot, make_page: MakePage, library: ModelLibrary, monkeypatch: pytest.MonkeyPatch
+) -> None:
     godette = fixture_named("godette_vrm0")
     asked: list[str] = []
 
-    def fake_dialog(parent: object, caption: str, folder: str, filters: str) -> tuple[list[str], str]:
+    def fake_dialog(
+        parent: object, caption: str, folder: str, filters: str
+    ) -> tuple[list[str], str]:
         asked.append(filters)
         return [str(godette)], filters.split(";;")[0]
 
     monkeypatch.setattr(QFileDialog, "getOpenFileNames", staticmethod(fake_dialog))
     page = make_page()
-    results = import_and_wait(qtbot, page, lambda: qtbot.mouseClick(page.import_button, Qt.MouseButton.LeftButton))
+    results = import_and_wait(
+        qtbot, page, lambda: qtbot.mouseClick(page.import_button, Qt.MouseButton.LeftButton)
+    )
 
     assert "*.vrm" in asked[0]
     assert len(results) == 1 and results[0].ok and results[0].added
@@ -70,7 +78,9 @@ def test_import_through_the_file_dialog(qtbot: QtBot, make_page: MakePage, libra
     assert row.version_chip.text() == "VRM 0.x"
     assert row.licence.text() == entry.licence_summary
     assert page.current_entry() == entry  # the new model is highlighted
-    assert any(b.kind == "success" and "Low-Poly Godette" in b.text() for b in page.banners.banners())
+    assert any(
+        b.kind == "success" and "Low-Poly Godette" in b.text() for b in page.banners.banners()
+    )
     assert page.wait_for_thumbnails()
     qtbot.waitUntil(row.has_thumbnail)
 
@@ -80,13 +90,23 @@ def test_import_through_a_drop_of_several_files(qtbot: QtBot, make_page: MakePag
     page = make_page()
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(path)) for path in files])
-    enter = QDragEnterEvent(QPointF(50, 50), Qt.DropAction.CopyAction, mime,
-                            Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    enter = QDragEnterEvent(
+        QPointF(50, 50),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
     QApplication.sendEvent(page, enter)
     assert enter.isAccepted()
     assert page.list.property("dropTarget") is True
-    drop = QDropEvent(QPointF(50, 50), Qt.DropAction.CopyAction, mime,
-                      Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    drop = QDropEvent(
+        QPointF(50, 50),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
     results = import_and_wait(qtbot, page, lambda: QApplication.sendEvent(page, drop))
 
     assert drop.isAccepted()
@@ -101,21 +121,31 @@ def test_a_drag_without_files_is_refused(make_page: MakePage) -> None:
     page = make_page()
     mime = QMimeData()
     mime.setText("just text")
-    enter = QDragEnterEvent(QPointF(5, 5), Qt.DropAction.CopyAction, mime,
-                            Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    enter = QDragEnterEvent(
+        QPointF(5, 5),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
     QApplication.sendEvent(page, enter)
     assert not enter.isAccepted()
 
 
 def test_an_invalid_file_shows_its_reason_inline_and_loses_nothing(
-        qtbot: QtBot, make_page: MakePage, tmp_path: Path) -> None:
+    qtbot: QtBot, make_page: MakePage, tmp_path: Path
+) -> None:
     page = make_page()
     good = fixture_named("sphere_vrm0")
     bad = write_not_glb(tmp_path / "holiday-photos.vrm")
     missing = tmp_path / "gone.vrm"
     results = import_and_wait(qtbot, page, lambda: page.import_files([good, bad, missing]))
 
-    assert [(r.ok, r.reason) for r in results] == [(True, None), (False, "not-glb"), (False, "not-found")]
+    assert [(r.ok, r.reason) for r in results] == [
+        (True, None),
+        (False, "not-glb"),
+        (False, "not-found"),
+    ]
     errors = [b for b in page.banners.banners() if b.kind == "error"]
     assert [b.reason for b in errors] == ["not-glb", "not-found"]
     assert "holiday-photos.vrm" in errors[0].text()
@@ -133,13 +163,18 @@ def test_importing_the_same_file_twice_adds_it_once(qtbot: QtBot, make_page: Mak
     second = import_and_wait(qtbot, page, lambda: page.import_files([robot]))
     assert first[0].added and not second[0].added
     assert len(imported_ids(page)) == 1
-    assert any(b.kind == "info" and "already in the library" in b.text() for b in page.banners.banners())
+    assert any(
+        b.kind == "info" and "already in the library" in b.text() for b in page.banners.banners()
+    )
 
 
 def test_remove_asks_inline_then_deletes_the_library_copy(
-        qtbot: QtBot, make_page: MakePage, library: ModelLibrary) -> None:
+    qtbot: QtBot, make_page: MakePage, library: ModelLibrary
+) -> None:
     page = make_page()
-    results = import_and_wait(qtbot, page, lambda: page.import_files([fixture_named("sphere_vrm0")]))
+    results = import_and_wait(
+        qtbot, page, lambda: page.import_files([fixture_named("sphere_vrm0")])
+    )
     entry = results[0].entry
     assert entry is not None and entry.path.exists()
     page.highlight(entry.id)
@@ -159,9 +194,12 @@ def test_remove_asks_inline_then_deletes_the_library_copy(
 
 
 def test_removing_the_model_in_use_falls_back_to_the_default(
-        qtbot: QtBot, make_page: MakePage, store: SettingsStore) -> None:
+    qtbot: QtBot, make_page: MakePage, store: SettingsStore
+) -> None:
     page = make_page()
-    entry = import_and_wait(qtbot, page, lambda: page.import_files([fixture_named("sphere_vrm0")]))[0].entry
+    entry = import_and_wait(qtbot, page, lambda: page.import_files([fixture_named("sphere_vrm0")]))[
+        0
+    ].entry
     assert entry is not None
     page.highlight(entry.id)
     page.select_current()
@@ -174,10 +212,17 @@ def test_removing_the_model_in_use_falls_back_to_the_default(
     assert page.row_for(page.entries()[0].id).is_selected()
 
 
-def test_select_persists_across_a_restart(qtbot: QtBot, make_page: MakePage, data_dir: DataPaths) -> None:
+def test_select_persists_across_a_restart(
+    qtbot: QtBot, make_page: MakePage, data_dir: DataPaths
+) -> None:
     page = make_page()
-    results = import_and_wait(qtbot, page, lambda: page.import_files(
-        [fixture_named("godette_vrm0"), fixture_named("mtoon_uv_animation_vrm1")]))
+    results = import_and_wait(
+        qtbot,
+        page,
+        lambda: page.import_files(
+            [fixture_named("godette_vrm0"), fixture_named("mtoon_uv_animation_vrm1")]
+        ),
+    )
     chosen = results[0].entry
     assert chosen is not None
     page.highlight(chosen.id)
@@ -201,14 +246,19 @@ def test_select_persists_across_a_restart(qtbot: QtBot, make_page: MakePage, dat
 def big_vrm(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A valid 300 MB VRM (a real fixture with a padded binary chunk)."""
     folder = tmp_path_factory.mktemp("big")
-    return padded_vrm(fixture_named("debug_robot_vrm1"), folder / "big-robot.vrm", 300 * 1024 * 1024)
+    return padded_vrm(
+        fixture_named("debug_robot_vrm1"), folder / "big-robot.vrm", 300 * 1024 * 1024
+    )
 
 
 def test_progress_is_reported_and_the_ui_stays_responsive_during_a_large_import(
-        qtbot: QtBot, make_page: MakePage, big_vrm: Path) -> None:
+    qtbot: QtBot, make_page: MakePage, big_vrm: Path
+) -> None:
     page = make_page()
     page.show()
-    other = import_and_wait(qtbot, page, lambda: page.import_files([fixture_named("sphere_vrm0")]))[0].entry
+    other = import_and_wait(qtbot, page, lambda: page.import_files([fixture_named("sphere_vrm0")]))[
+        0
+    ].entry
     assert other is not None
     bar_values: list[int] = []
     page.progress_bar.valueChanged.connect(bar_values.append)
@@ -235,9 +285,11 @@ def test_progress_is_reported_and_the_ui_stays_responsive_during_a_large_import(
     assert results[0].ok and results[0].entry is not None, results[0]
     assert results[0].entry.size == big_vrm.stat().st_size
     during = [t for t in ticks if started <= t <= finished]
-    gaps = [b - a for a, b in zip(during, during[1:], strict=False)]
-    print(f"\nimport of {big_vrm.stat().st_size / 2**20:.0f} MB took {finished - started:.2f} s; "
-          f"timer fired {len(during)} times, longest gap {max(gaps, default=0) * 1000:.0f} ms")
+    gaps = [b - a for a, b in itertools.pairwise(during)]
+    print(
+        f"\nimport of {big_vrm.stat().st_size / 2**20:.0f} MB took {finished - started:.2f} s; "
+        f"timer fired {len(during)} times, longest gap {max(gaps, default=0) * 1000:.0f} ms"
+    )
     assert len(during) >= 10, "the event loop did not run while importing"
     assert interacted == [True]
     assert len(set(bar_values)) >= 5 and max(bar_values) == 1000
@@ -246,7 +298,8 @@ def test_progress_is_reported_and_the_ui_stays_responsive_during_a_large_import(
 
 
 def test_cancel_stops_a_large_import_and_adds_nothing(
-        qtbot: QtBot, make_page: MakePage, big_vrm: Path, data_dir: DataPaths) -> None:
+    qtbot: QtBot, make_page: MakePage, big_vrm: Path, data_dir: DataPaths
+) -> None:
     page = make_page()
     before = imported_ids(page)
     results: list[ImportResult] = []
@@ -259,5 +312,7 @@ def test_cancel_stops_a_large_import_and_adds_nothing(
     assert len(results) == 1 and results[0].cancelled  # the queued file was dropped too
     assert imported_ids(page) == before
     assert any("cancelled" in b.text() for b in page.banners.banners())
-    leftovers = [p for p in data_dir.models_dir.rglob("*") if p.is_file() and p.stat().st_size > 100 * 2**20]
+    leftovers = [
+        p for p in data_dir.models_dir.rglob("*") if p.is_file() and p.stat().st_size > 100 * 2**20
+    ]
     assert leftovers == []

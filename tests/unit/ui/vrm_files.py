@@ -22,7 +22,7 @@ def padded_vrm(source: Path, dest: Path, extra_bytes: int) -> Path:
     magic, version, _length = struct.unpack_from("<4sII", data, 0)
     json_length, json_type = struct.unpack_from("<II", data, 12)
     assert magic == b"glTF" and json_type == _CHUNK_JSON
-    document = json.loads(data[20:20 + json_length])
+    document = json.loads(data[20 : 20 + json_length])
     bin_offset = 20 + json_length
     bin_length, bin_type = struct.unpack_from("<II", data, bin_offset)
     assert bin_type == _CHUNK_BIN
@@ -37,7 +37,7 @@ def padded_vrm(source: Path, dest: Path, extra_bytes: int) -> Path:
         out.write(struct.pack("<II", len(json_bytes), _CHUNK_JSON))
         out.write(json_bytes)
         out.write(struct.pack("<II", new_bin_length, _CHUNK_BIN))
-        out.write(data[bin_offset + 8:bin_offset + 8 + bin_length])
+        out.write(data[bin_offset + 8 : bin_offset + 8 + bin_length])
         zeros = bytes(_BLOCK)
         remaining = extra_bytes
         while remaining:
