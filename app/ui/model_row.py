@@ -4,13 +4,29 @@ from __future__ import annotations
 
 from typing import Final
 
-from PySide6.QtCore import QByteArray, Qt
-from PySide6.QtGui import QPainter, QPainterPath, QPixmap
+from PySide6.QtCore import QByteArray, QSize, Qt
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QLinearGradient,
+    QPainter,
+    QPainterPath,
+    QPaintEvent,
+    QPalette,
+    QPixmap,
+)
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from app.models.library import ModelEntry
 
-__all__ = ["THUMBNAIL_SIZE", "ModelRow", "format_size", "rounded_thumbnail"]
+__all__ = [
+    "THUMBNAIL_SIZE",
+    "ElidedLabel",
+    "ModelRow",
+    "format_size",
+    "placeholder_tile",
+    "rounded_thumbnail",
+]
 
 THUMBNAIL_SIZE: Final = 72
 
@@ -51,6 +67,58 @@ def rounded_thumbnail(
     return result
 
 
+#: Soft tile colours for models without a thumbnail, picked by id so a model keeps its colour.
+_TILE_COLOURS: Final = ("#7b7bf0", "#e07a9a", "#4fa3a5", "#e0a04f", "#8c6bd6", "#5b8fd6")
+
+
+def placeholder_tile(title: str, model_id: str, size: int = THUMBNAIL_SIZE) -> QPixmap:
+    """A coloured tile with the title's initial, for a model that ships no thumbnail."""
+    pixmap = QPixmap(size, size)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    path = QPainterPath()
+    path.addRoundedRect(0, 0, size, size, 8, 8)
+    colour = QColor(_TILE_COLOURS[int(model_id[:8] or "0", 16) % len(_TILE_COLOURS)])
+    gradient = QLinearGradient(0, 0, 0, size)
+    gradient.setColorAt(0, colour.lighter(115))
+    gradient.setColorAt(1, colour.darker(110))
+    painter.fillPath(path, gradient)
+    font = QFont()
+    font.setPixelSize(size * 4 // 9)
+    font.setBold(True)
+    painter.setFont(font)
+    painter.setPen(QColor("white"))
+    initial = next((char for char in title if char.isalnum()), "?").upper()
+    painter.drawText(pixmap.rect(), Qt.AlignmentFlag.AlignCenter, initial)
+    painter.end()
+    return pixmap
+
+
+class ElidedLabel(QLabel):
+    """A one-line label that ends in "…" instead of widening the list (full text in its tooltip)."""
+
+    def __init__(self, text: str, parent: QWidget | None = None) -> None:
+        super().__init__(text, parent)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(40, super().minimumSizeHint().height())
+
+    def sizeHint(self) -> QSize:
+        return QSize(40, super().sizeHint().height())
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        painter.setPen(self.palette().color(QPalette.ColorRole.WindowText))
+        rect = self.contentsRect()
+        elided = self.fontMetrics().elidedText(
+            self.text(), Qt.TextElideMode.ElideRight, rect.width()
+        )
+        painter.drawText(rect, int(self.alignment() | Qt.AlignmentFlag.AlignVCenter), elided)
+        painter.end()
+
+
 def _chip(text: str, name: str = "chip") -> QLabel:
     label = QLabel(text)
     label.setObjectName(name)
@@ -65,10 +133,11 @@ class ModelRow(QWidget):
         super().__init__(parent)
         self.entry = entry
         self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
-        self.thumbnail = QLabel("◌")
+        self.thumbnail = QLabel()
         self.thumbnail.setObjectName("thumbnail")
         self.thumbnail.setFixedSize(THUMBNAIL_SIZE, THUMBNAIL_SIZE)
         self.thumbnail.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self._has_thumbnail = False
 
         self.title = QLabel(entry.title or entry.original_name or "Untitled model")
         self.title.setObjectName("modelTitle")
@@ -90,9 +159,6 @@ class ModelRow(QWidget):
         chips.addWidget(self.version_chip)
         if entry.builtin:
             chips.addWidget(_chip("Built-in"))
-        self.licence = _chip(entry.licence_summary or "Licence not stated")
-        self.licence.setToolTip(entry.licence_summary)
-        chips.addWidget(self.licence)
         detail = (
             "Ships with Companion Stage"
             if entry.builtin
@@ -103,33 +169,45 @@ class ModelRow(QWidget):
         chips.addWidget(self.details)
         chips.addStretch(1)
 
+        licence_row = QHBoxLayout()
+        licence_row.setSpacing(6)
+        licence_caption = QLabel("Licence")
+        licence_caption.setObjectName("licenceCaption")
+        self.licence = ElidedLabel(entry.licence_summary or "Not stated in the file")
+        self.licence.setObjectName("modelLicence")
+        self.licence.setToolTip(entry.licence_summary)
+        licence_row.addWidget(licence_caption)
+        licence_row.addWidget(self.licence, 1)
+
         text = QVBoxLayout()
         text.setSpacing(3)
         text.addStretch(1)
         text.addLayout(title_row)
         text.addWidget(self.author)
         text.addLayout(chips)
+        text.addLayout(licence_row)
         text.addStretch(1)
         row = QHBoxLayout(self)
         row.setContentsMargins(10, 8, 10, 8)
         row.setSpacing(14)
         row.addWidget(self.thumbnail)
         row.addLayout(text, 1)
+        self.thumbnail.setPixmap(placeholder_tile(self.title.text(), entry.id))  # until it loads
 
     def set_thumbnail(self, data: bytes | None) -> None:
+        """Show the model's own thumbnail, or a placeholder tile saying why there is none."""
         pixmap = rounded_thumbnail(data) if data else None
+        self._has_thumbnail = pixmap is not None
         if pixmap is None:
-            self.thumbnail.setText("?" if data else "◌")
+            pixmap = placeholder_tile(self.title.text(), self.entry.id)
             self.thumbnail.setToolTip(
-                "No thumbnail in this file" if not data else "Thumbnail could not be decoded"
+                "This model has no thumbnail" if not data else "The thumbnail could not be decoded"
             )
-            return
-        self.thumbnail.setText("")
         self.thumbnail.setPixmap(pixmap)
 
     def has_thumbnail(self) -> bool:
-        pixmap = self.thumbnail.pixmap()
-        return pixmap is not None and not pixmap.isNull()
+        """True once the model's own thumbnail (not a placeholder) is shown."""
+        return self._has_thumbnail
 
     def set_selected(self, selected: bool) -> None:
         self.selected_chip.setVisible(selected)

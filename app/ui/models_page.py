@@ -12,7 +12,7 @@ from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from pathlib import Path
 
-from PySide6.QtCore import QMimeData, Qt, Signal
+from PySide6.QtCore import QMimeData, QSize, Qt, Signal
 from PySide6.QtGui import QDragEnterEvent, QDragLeaveEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -139,6 +139,7 @@ class ModelsPage(QWidget):
         self.list.setObjectName("modelList")
         self.list.setProperty("dropTarget", False)
         self.list.setVerticalScrollMode(QListWidget.ScrollMode.ScrollPerPixel)
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.list.setSelectionMode(QListWidget.SelectionMode.SingleSelection)
         self.list.setAcceptDrops(False)  # drops go to the page, which owns the import queue
         self.list.currentRowChanged.connect(lambda _row: self._update_buttons())
@@ -193,7 +194,7 @@ class ModelsPage(QWidget):
             row = ModelRow(entry)
             item = QListWidgetItem()
             item.setData(Qt.ItemDataRole.UserRole, entry.id)
-            item.setSizeHint(row.sizeHint())
+            item.setSizeHint(QSize(1, row.sizeHint().height()))  # width: the list's
             self.list.addItem(item)
             self.list.setItemWidget(item, row)
             self._rows[entry.id] = row
@@ -434,8 +435,9 @@ class ModelsPage(QWidget):
                 "info", f"Import of {name} was cancelled.", "Nothing was added to the library."
             )
         else:
+            message = result.message.removeprefix(f"{name}: ")
             self.banners.add(
-                "error", f"{name} could not be imported.", result.message, reason=result.reason
+                "error", f"{name} could not be imported", message, reason=result.reason
             )
             log.ui.info(
                 "Import of %s failed: %s (%s)", result.source, result.message, result.reason

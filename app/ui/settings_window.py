@@ -14,6 +14,7 @@ from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QCloseEvent, QGuiApplication, QIcon
 from PySide6.QtWidgets import (
     QHBoxLayout,
+    QLabel,
     QListWidget,
     QListWidgetItem,
     QStackedWidget,
@@ -21,8 +22,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app import __version__
 from app.settings import LoadNotice
 from app.ui.banner import BannerArea
+from app.ui.resources import icon_path
 from app.ui.style import STYLE_SHEET
 
 __all__ = ["SettingsWindow"]
@@ -41,7 +44,6 @@ class SettingsWindow(QWidget):
 
         self.page_list = QListWidget()
         self.page_list.setObjectName("pageList")
-        self.page_list.setFixedWidth(180)
         self.pages = QStackedWidget()
         self.page_list.currentRowChanged.connect(self.pages.setCurrentIndex)
         self.notices = BannerArea()
@@ -54,8 +56,31 @@ class SettingsWindow(QWidget):
         root = QHBoxLayout(self)
         root.setContentsMargins(0, 0, 0, 0)
         root.setSpacing(0)
-        root.addWidget(self.page_list)
+        root.addWidget(self._sidebar())
         root.addLayout(right, 1)
+
+    def _sidebar(self) -> QWidget:
+        sidebar = QWidget()
+        sidebar.setObjectName("sidebar")
+        sidebar.setFixedWidth(196)
+        logo = QLabel()
+        logo.setPixmap(QIcon(str(icon_path())).pixmap(QSize(36, 36)))
+        name = QLabel("Companion\nStage")
+        name.setObjectName("appName")
+        header = QHBoxLayout()
+        header.setContentsMargins(14, 18, 14, 10)
+        header.setSpacing(10)
+        header.addWidget(logo)
+        header.addWidget(name, 1)
+        version = QLabel(f"Version {__version__}")
+        version.setObjectName("appVersion")
+        column = QVBoxLayout(sidebar)
+        column.setContentsMargins(0, 0, 0, 14)
+        column.setSpacing(0)
+        column.addLayout(header)
+        column.addWidget(self.page_list, 1)
+        column.addWidget(version, 0, Qt.AlignmentFlag.AlignHCenter)
+        return sidebar
 
     def add_page(self, name: str, widget: QWidget, icon: QIcon | None = None) -> None:
         """Append a page; the first one added is shown first."""

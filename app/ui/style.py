@@ -10,8 +10,11 @@ ACCENT: Final = "#5b5bd6"
 
 STYLE_SHEET: Final = f"""
 QWidget#settingsRoot {{ background: #f6f6f9; }}
+QWidget#sidebar {{ background: #ececf2; }}
+QLabel#appName {{ font-size: 14px; font-weight: 700; color: #2b2b6e; }}
+QLabel#appVersion {{ color: #8a8a99; font-size: 11px; }}
 QListWidget#pageList {{
-    background: #ececf2; border: none; padding: 10px 6px; font-size: 14px; outline: none;
+    background: transparent; border: none; padding: 6px 8px; font-size: 14px; outline: none;
 }}
 QListWidget#pageList::item {{
     padding: 8px 12px; border-radius: 6px; margin: 1px 0; color: #2b2b33;
@@ -45,6 +48,21 @@ QListWidget#modelList[dropTarget="true"] {{ border: 2px dashed {ACCENT}; backgro
 QLabel#modelTitle {{ font-size: 15px; font-weight: 600; color: #1f1f29; }}
 QLabel#modelAuthor {{ color: #4a4a57; }}
 QLabel#modelDetails {{ color: #6b6b7a; font-size: 12px; }}
+QLabel#modelLicence {{ color: #4a4a57; font-size: 12px; }}
+QLabel#licenceCaption {{ color: #8a8a99; font-size: 11px; font-weight: 600; }}
+QListWidget#modelList QScrollBar:vertical {{
+    background: transparent; width: 10px; margin: 4px 2px 4px 0;
+}}
+QListWidget#modelList QScrollBar::handle:vertical {{
+    background: #c9c9d6; border-radius: 4px; min-height: 32px;
+}}
+QListWidget#modelList QScrollBar::handle:vertical:hover {{ background: #a5a5b3; }}
+QListWidget#modelList QScrollBar::add-line, QListWidget#modelList QScrollBar::sub-line {{
+    height: 0; width: 0;
+}}
+QListWidget#modelList QScrollBar::add-page, QListWidget#modelList QScrollBar::sub-page {{
+    background: transparent;
+}}
 QLabel#chip {{
     background: #ececf2; color: #3b3b47; border-radius: 9px; padding: 1px 8px; font-size: 11px;
 }}
