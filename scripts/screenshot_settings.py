@@ -80,7 +80,7 @@ def take(out: Path, fixtures: Path) -> None:
         window.setWindowIcon(QIcon(str(icon_path())))
         page = ModelsPage(library, store)
         window.add_page("Models", page)
-        window.resize(980, 760)
+        window.resize(1000, 880)
         window.show()
         # A real failed import, to show how errors appear inline.
         broken = Path(tmp) / "vacation-photos.vrm"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -243,12 +243,12 @@ def test_select_persists_across_a_restart(
 
 
 @pytest.fixture(scope="module")
-def big_vrm(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A valid 300 MB VRM (a real fixture with a padded binary chunk)."""
+def big_vrm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A valid 300 MB VRM (a real fixture with a padded binary chunk), deleted afterwards."""
     folder = tmp_path_factory.mktemp("big")
-    return padded_vrm(
-        fixture_named("debug_robot_vrm1"), folder / "big-robot.vrm", 300 * 1024 * 1024
-    )
+    path = padded_vrm(fixture_named("debug_robot_vrm1"), folder / "big-robot.vrm", 300 * 2**20)
+    yield path
+    path.unlink()
 
 
 def test_progress_is_reported_and_the_ui_stays_responsive_during_a_large_import(
@@ -295,6 +295,7 @@ def test_progress_is_reported_and_the_ui_stays_responsive_during_a_large_import(
     assert len(set(bar_values)) >= 5 and max(bar_values) == 1000
     assert bar_values == sorted(bar_values[1:] and bar_values)  # never goes backwards
     assert page.progress_panel.isHidden()
+    page.library.remove(results[0].entry.id)  # 300 MB less left in tmp
 
 
 def test_cancel_stops_a_large_import_and_adds_nothing(
