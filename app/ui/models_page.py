@@ -13,7 +13,14 @@ from concurrent.futures import Future, ThreadPoolExecutor, wait
 from pathlib import Path
 
 from PySide6.QtCore import QMimeData, QSize, Qt, Signal
-from PySide6.QtGui import QDragEnterEvent, QDragLeaveEvent, QDragMoveEvent, QDropEvent
+from PySide6.QtGui import (
+    QDragEnterEvent,
+    QDragLeaveEvent,
+    QDragMoveEvent,
+    QDropEvent,
+    QKeySequence,
+    QShortcut,
+)
 from PySide6.QtWidgets import (
     QFileDialog,
     QFrame,
@@ -85,6 +92,14 @@ class ModelsPage(QWidget):
         self.setAcceptDrops(True)
         self._build()
         self.refresh()
+        if self.selected and self.selected not in self._entries:
+            self.banners.add(
+                "warning",
+                "The model chosen earlier is no longer in the library.",
+                f"Model {self.selected[:12]}… was removed outside this window; "
+                "the built-in avatar is used until you choose another.",
+                reason="unknown-model",
+            )
 
     # --- layout ----------------------------------------------------------------------------
 
@@ -144,6 +159,14 @@ class ModelsPage(QWidget):
         self.list.setAcceptDrops(False)  # drops go to the page, which owns the import queue
         self.list.currentRowChanged.connect(lambda _row: self._update_buttons())
         self.list.itemDoubleClicked.connect(lambda _item: self.select_current())
+        for keys, slot in (
+            (QKeySequence.StandardKey.Delete, self.remove_current),
+            (QKeySequence(Qt.Key.Key_Return), self.select_current),
+            (QKeySequence(Qt.Key.Key_Enter), self.select_current),
+        ):
+            shortcut = QShortcut(QKeySequence(keys), self.list)
+            shortcut.setContext(Qt.ShortcutContext.WidgetShortcut)
+            shortcut.activated.connect(slot)
 
         self.import_button = QPushButton("Import…")
         self.import_button.clicked.connect(self.open_import_dialog)
@@ -153,7 +176,7 @@ class ModelsPage(QWidget):
         self.select_button = QPushButton("Use this model")
         self.select_button.setObjectName("primaryButton")
         self.select_button.clicked.connect(self.select_current)
-        hint = QLabel("Tip: double-click a model to use it.")
+        hint = QLabel("Tip: double-click a model (or press Enter) to use it.")
         hint.setObjectName("hint")
         buttons = QHBoxLayout()
         buttons.setSpacing(8)

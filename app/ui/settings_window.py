@@ -26,7 +26,7 @@ from app import __version__
 from app.settings import LoadNotice
 from app.ui.banner import BannerArea
 from app.ui.resources import icon_path
-from app.ui.style import STYLE_SHEET
+from app.ui.style import STYLE_SHEET, light_palette
 
 __all__ = ["SettingsWindow"]
 
@@ -38,6 +38,7 @@ class SettingsWindow(QWidget):
         super().__init__(parent)
         self.setObjectName("settingsRoot")
         self.setWindowTitle("Companion Stage — Settings")
+        self.setPalette(light_palette())  # the style sheet's colours assume light text roles
         self.setStyleSheet(STYLE_SHEET)
         self.resize(900, 620)
         self.setMinimumSize(QSize(640, 420))

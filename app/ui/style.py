@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Final
 
-__all__ = ["STYLE_SHEET"]
+from PySide6.QtGui import QColor, QPalette
+
+__all__ = ["STYLE_SHEET", "light_palette"]
 
 ACCENT: Final = "#5b5bd6"
 
@@ -89,3 +91,30 @@ QPushButton#primaryButton:disabled {{ background: #b9b9e6; border-color: #b9b9e6
 QPushButton#dangerButton {{ color: #b42323; }}
 QLabel#hint {{ color: #6b6b7a; font-size: 12px; }}
 """
+
+
+def light_palette() -> QPalette:
+    """Text and background roles matching the style sheet, whatever the desktop's theme.
+
+    Widgets the style sheet does not colour (plain labels, inputs of other pages) take
+    their colours from the palette; a dark desktop palette would put light text on the
+    window's light panels.
+    """
+    palette = QPalette()
+    roles = {
+        QPalette.ColorRole.Window: "#f6f6f9",
+        QPalette.ColorRole.WindowText: "#1f1f29",
+        QPalette.ColorRole.Base: "#ffffff",
+        QPalette.ColorRole.AlternateBase: "#f2f2f8",
+        QPalette.ColorRole.Text: "#1f1f29",
+        QPalette.ColorRole.Button: "#ffffff",
+        QPalette.ColorRole.ButtonText: "#1f1f29",
+        QPalette.ColorRole.Highlight: ACCENT,
+        QPalette.ColorRole.HighlightedText: "#ffffff",
+        QPalette.ColorRole.ToolTipBase: "#ffffff",
+        QPalette.ColorRole.ToolTipText: "#1f1f29",
+        QPalette.ColorRole.PlaceholderText: "#8a8a99",
+    }
+    for role, colour in roles.items():
+        palette.setColor(role, QColor(colour))
+    return palette

@@ -317,3 +317,34 @@ def test_cancel_stops_a_large_import_and_adds_nothing(
         p for p in data_dir.models_dir.rglob("*") if p.is_file() and p.stat().st_size > 100 * 2**20
     ]
     assert leftovers == []
+
+
+def test_keyboard_delete_asks_to_remove_and_enter_selects(
+    qtbot: QtBot, make_page: MakePage, store: SettingsStore
+) -> None:
+    page = make_page()
+    entry = import_and_wait(qtbot, page, lambda: page.import_files([fixture_named("sphere_vrm0")]))[
+        0
+    ].entry
+    assert entry is not None
+    page.show()
+    page.highlight(entry.id)
+    page.list.setFocus()
+    qtbot.waitUntil(page.list.hasFocus)
+    qtbot.keyClick(page.list, Qt.Key.Key_Delete)
+    assert not page.confirm_panel.isHidden()
+    qtbot.mouseClick(page.keep_button, Qt.MouseButton.LeftButton)
+    with qtbot.waitSignal(page.model_selected, timeout=1000):
+        qtbot.keyClick(page.list, Qt.Key.Key_Return)
+    assert store.load().settings.models.selected == entry.id
+
+
+def test_a_selection_that_vanished_is_reported_and_the_default_is_marked(
+    make_page: MakePage, store: SettingsStore
+) -> None:
+    store.update(lambda settings: setattr(settings.models, "selected", "f" * 64))
+    page = make_page()
+    warnings = [b for b in page.banners.banners() if b.kind == "warning"]
+    assert [b.reason for b in warnings] == ["unknown-model"]
+    assert [row.entry.builtin for row in page.rows() if row.is_selected()] == [True]
+    assert store.load().settings.models.selected == "f" * 64  # not rewritten behind the user's back
