@@ -35,7 +35,6 @@ def build_tray(
             else None
         )
     )
-    # The menu and its actions must live as long as the tray icon.
-    tray.setProperty("menu", menu)
+    # setContextMenu does not take ownership: keep the menu alive as long as the icon.
     tray._menu = menu  # type: ignore[attr-defined]
     return tray
