@@ -1,0 +1,126 @@
+#!/usr/bin/env python3
+"""Screenshot of the settings window's Models page for the README, taken under a real X server.
+
+Starts its own Xvfb (Xvfb picks a free display number via -displayfd), imports the
+real VRM fixtures into a throw-away data folder with the real library, opens the
+settings window exactly as the app builds it, and saves the grab to
+docs/images/settings-models.png. Re-run it whenever the page's look changes.
+
+Usage: scripts/screenshot_settings.py [--out PATH] [--fixtures DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO_ROOT))
+
+DEFAULT_OUT = REPO_ROOT / "docs" / "images" / "settings-models.png"
+SCREEN = "1280x900x24"
+#: The model shown as "in use" in the picture.
+SELECTED_STEM = "godette_vrm0"
+
+
+def start_xvfb() -> tuple[subprocess.Popen[bytes], str]:
+    """Start Xvfb on a display it picks itself; returns the process and ``:N``."""
+    read_end, write_end = os.pipe()
+    process = subprocess.Popen(
+        ["Xvfb", "-displayfd", str(write_end), "-screen", "0", SCREEN, "-nolisten", "tcp"],
+        pass_fds=(write_end,),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    os.close(write_end)
+    with os.fdopen(read_end) as reader:
+        number = reader.readline().strip()
+    if not number:
+        process.kill()
+        raise SystemExit("Xvfb did not start (is the xvfb package installed?)")
+    return process, f":{number}"
+
+
+def fixtures_dir(flag: str | None) -> Path:
+    chosen = flag or os.environ.get("COMPANION_STAGE_FIXTURES")
+    return Path(chosen) if chosen else REPO_ROOT.parent / "shared" / "fixtures" / "vrm-real"
+
+
+def take(out: Path, fixtures: Path) -> None:
+    from app.models.library import ModelLibrary
+    from PySide6.QtGui import QCursor, QIcon
+    from PySide6.QtWidgets import QApplication
+
+    from app.paths import DataPaths
+    from app.settings import SettingsStore
+    from app.ui.models_page import ModelsPage
+    from app.ui.resources import icon_path
+    from app.ui.settings_window import SettingsWindow
+
+    files = sorted(fixtures.glob("*.vrm"))
+    if not files:
+        raise SystemExit(f"No .vrm fixtures in {fixtures} (set COMPANION_STAGE_FIXTURES).")
+    qt_app = QApplication([sys.argv[0], "-platform", "xcb"])
+    with tempfile.TemporaryDirectory(prefix="cs-screenshot-") as tmp:
+        paths = DataPaths(Path(tmp) / "data").ensure()
+        library = ModelLibrary(paths.models_dir)
+        selected = ""
+        for path in files:
+            entry = library.import_file(path).entry
+            if path.stem == SELECTED_STEM:
+                selected = entry.id
+        store = SettingsStore(paths.settings_file)
+        store.update(lambda settings: setattr(settings.models, "selected", selected))
+
+        window = SettingsWindow()
+        window.setWindowIcon(QIcon(str(icon_path())))
+        page = ModelsPage(library, store)
+        window.add_page("Models", page)
+        window.resize(1000, 880)
+        window.show()
+        # A real failed import, to show how errors appear inline.
+        broken = Path(tmp) / "vacation-photos.vrm"
+        broken.write_bytes(b"PK\x03\x04" + bytes(64))
+        page.import_files([broken])
+        while page.is_importing():
+            qt_app.processEvents()
+        page.wait_for_thumbnails()
+        for _ in range(20):
+            qt_app.processEvents()
+        page.highlight(selected)
+        page.list.scrollToTop()
+        QCursor.setPos(0, 0)  # no hover highlight in the picture
+        for _ in range(5):
+            qt_app.processEvents()
+        out.parent.mkdir(parents=True, exist_ok=True)
+        if not window.grab().save(str(out), "PNG"):
+            raise SystemExit(f"Could not write {out}")
+        page.shutdown()
+        window.hide()
+    print(f"Wrote {out}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    parser.add_argument(
+        "--fixtures", help="folder with .vrm files to import (default: the shared real fixtures)"
+    )
+    args = parser.parse_args()
+    xvfb, display = start_xvfb()
+    try:
+        os.environ["DISPLAY"] = display
+        os.environ["QT_QPA_PLATFORM"] = "xcb"
+        take(args.out.resolve(), fixtures_dir(args.fixtures))
+    finally:
+        xvfb.terminate()
+        xvfb.wait(timeout=10)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
