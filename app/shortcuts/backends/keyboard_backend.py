@@ -47,11 +47,21 @@ KEYBOARD_NAMES: Final = _names()
 _MODIFIER_NAMES: Final = {"Ctrl": "ctrl", "Alt": "alt", "Shift": "shift", "Super": "windows"}
 
 
+def _event_devices(root: Path) -> list[Path] | None:
+    """The event device files under ``root``; None when ``root`` cannot be listed."""
+    try:
+        return sorted(root.glob("event*")) if root.is_dir() else []
+    except OSError:
+        return None
+
+
 def input_devices_cause(root: Path = Path("/dev/input")) -> str:
     """Why the keyboard package finds no keyboard on Linux, in words."""
+    events = _event_devices(root)
+    if events is None:
+        return f"no readable /dev/input devices ({root} cannot be listed by this user)"
     if not root.is_dir():
         return f"no readable /dev/input devices ({root} does not exist, e.g. in a container)"
-    events = sorted(root.glob("event*"))
     if not events:
         return f"no readable /dev/input devices ({root} has no event devices)"
     readable = [p for p in events if os.access(p, os.R_OK)]
@@ -130,7 +140,7 @@ class KeyboardBackend:
             raise BindError(f"The keyboard package cannot run: {cause}.",
                             reason="backend-unavailable") from exc
         except ImportError as exc:
-            if "root" in str(exc) and not sorted(self._input_dir.glob("event*")):
+            if "root" in str(exc) and _event_devices(self._input_dir) == []:
                 raise BindError("The keyboard package cannot run: "
                                 f"{input_devices_cause(self._input_dir)}.",
                                 reason="backend-unavailable") from exc
