@@ -146,7 +146,8 @@ def test_lost_x_server_is_backend_unavailable(xserver: XServer) -> None:
 def test_missing_display_is_backend_unavailable() -> None:
     service = ShortcutService([X11Backend(":999")])
     result = service.register(Binding("a", "Ctrl+K"))
-    assert result.reason == "backend-unavailable" and "Cannot open X display ':999'" in result.message
+    assert result.reason == "backend-unavailable"
+    assert "Cannot open X display ':999'" in result.message
 
 
 def _cli(server: XServer, *args: str) -> dict[str, object]:
@@ -167,3 +168,63 @@ def test_cli_check_binds_for_a_second(xserver: XServer) -> None:
         assert other.outcome == "grabbed"  # released when the check ended
         taken = _cli(xserver, "Ctrl+Shift+K")
     assert taken["ok"] is False and taken["reason"] == "conflict"
+
+
+def test_devtools_page_drives_a_real_registration(qtbot, service: ShortcutService,  # type: ignore[no-untyped-def]
+                                                  xserver: XServer) -> None:
+    from PySide6.QtCore import Qt
+
+    from app.ui.shortcuts_page import LOG_LIMIT, ShortcutsDevPage
+
+    page = ShortcutsDevPage(service)
+    qtbot.addWidget(page)
+    assert "x11" in page.backend_label.text() and xserver.display in page.backend_label.text()
+
+    page.id_edit.setText("devtools")
+    page.accelerator_edit.setText("ctrl+shift+KeyP")
+    assert page.parse_hint.text() == "Canonical: Ctrl+Shift+P"
+    page.description_edit.setText("from the page")
+    page.key_ups_check.setChecked(True)
+    qtbot.mouseClick(page.register_button, Qt.MouseButton.LeftButton)
+    assert page.last_result is not None and page.last_result.ok
+    assert "OK (x11, global)" in page.result_label.text()
+    table = page.bindings_table
+    assert table.rowCount() == 1
+    assert [table.item(0, c).text() for c in range(5)] == [
+        "devtools", "Ctrl+Shift+P", "from the page", "yes", "global"]
+
+    xserver.xdotool("key", "ctrl+shift+p")
+    qtbot.waitUntil(lambda: page.log_table.rowCount() == 2, timeout=5000)
+    rows = [[page.log_table.item(r, c).text() for c in range(4)] for r in range(2)]
+    assert [r[1:3] for r in rows] == [["devtools", "up"], ["devtools", "down"]]
+    assert all(0.0 <= float(r[3]) < 1000.0 for r in rows)
+
+    xserver.xdotool("key", "--repeat", "30", "--delay", "5", "ctrl+shift+p")
+    qtbot.waitUntil(lambda: page.log_table.rowCount() == LOG_LIMIT, timeout=10000)
+
+    qtbot.mouseClick(page.register_button, Qt.MouseButton.LeftButton)
+    assert "duplicate-id" in page.result_label.text()
+    page.id_edit.setText("typo")
+    page.accelerator_edit.setText("ctrl+shift+")
+    assert "Empty token at position 12" in page.parse_hint.text()
+    qtbot.mouseClick(page.register_button, Qt.MouseButton.LeftButton)
+    assert page.last_result is not None and page.last_result.reason == "invalid"
+    with GrabbingClient(xserver, "o", CTRL_SHIFT):
+        page.accelerator_edit.setText("Ctrl+Shift+O")
+        qtbot.mouseClick(page.register_button, Qt.MouseButton.LeftButton)
+    assert "reason <b>conflict</b>" in page.result_label.text()
+    assert table.rowCount() == 1
+
+    qtbot.mouseClick(table.cellWidget(0, 5), Qt.MouseButton.LeftButton)
+    assert table.rowCount() == 0 and service.list() == []
+    with GrabbingClient(xserver, "p", CTRL_SHIFT) as other:
+        assert other.outcome == "grabbed"
+
+    for binding_id, accelerator in (("one", "Alt+1"), ("two", "Alt+2")):
+        page.id_edit.setText(binding_id)
+        page.accelerator_edit.setText(accelerator)
+        qtbot.mouseClick(page.register_button, Qt.MouseButton.LeftButton)
+    assert table.rowCount() == 2
+    qtbot.mouseClick(page.unregister_all_button, Qt.MouseButton.LeftButton)
+    assert table.rowCount() == 0 and service.list() == []
+    assert not page.unregister_all_button.isEnabled()
