@@ -52,8 +52,9 @@ def _start_xvfb() -> tuple[subprocess.Popen[bytes], str]:
     for _attempt in range(3):
         read_end, write_end = os.pipe()
         server = subprocess.Popen(["Xvfb", "-displayfd", str(write_end), "-screen", "0",
-                                   "640x480x24", "-nolisten", "tcp", "-noreset"], pass_fds=(write_end,),
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                   "640x480x24", "-nolisten", "tcp", "-noreset"],
+                                  pass_fds=(write_end,), stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.DEVNULL)
         os.close(write_end)
         number = _read_line(read_end)
         os.close(read_end)
