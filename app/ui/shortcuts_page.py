@@ -83,6 +83,8 @@ class ShortcutsDevPage(QWidget):
 
         self.log_table = QTableWidget(0, 4)
         self.log_table.setHorizontalHeaderLabels(["Time", "Id", "Phase", "Latency (ms)"])
+        self.log_table.horizontalHeaderItem(3).setToolTip(
+            "From the backend seeing the key event to this page showing it")
         self.clear_log_button = QPushButton("Clear log")
 
         for table in (self.bindings_table, self.log_table):
