@@ -82,9 +82,10 @@ class ShortcutsDevPage(QWidget):
         self.unregister_all_button = QPushButton("Unregister all")
 
         self.log_table = QTableWidget(0, 4)
-        self.log_table.setHorizontalHeaderLabels(["Time", "Id", "Phase", "Latency (ms)"])
-        self.log_table.horizontalHeaderItem(3).setToolTip(
-            "From the backend seeing the key event to this page showing it")
+        latency = QTableWidgetItem("Latency (ms)")
+        latency.setToolTip("From the backend seeing the key event to this page showing it")
+        self.log_table.setHorizontalHeaderLabels(["Time", "Id", "Phase"])
+        self.log_table.setHorizontalHeaderItem(3, latency)
         self.clear_log_button = QPushButton("Clear log")
 
         for table in (self.bindings_table, self.log_table):

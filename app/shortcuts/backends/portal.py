@@ -96,9 +96,13 @@ class PortalBackend:
         shortcut = ("shortcut", {"description": ("s", f"Companion Stage: {accelerator}"),
                                  "preferred_trigger": ("s", portal_trigger(accelerator))})
         bind_token = f"{token}_bind"
-        bound = self._request(bind_token, lambda: new_method_call(
-            portal, "BindShortcuts", "oa(sa{sv})sa{sv}",
-            (session, [shortcut], "", {"handle_token": ("s", bind_token)})))
+        try:
+            bound = self._request(bind_token, lambda: new_method_call(
+                portal, "BindShortcuts", "oa(sa{sv})sa{sv}",
+                (session, [shortcut], "", {"handle_token": ("s", bind_token)})))
+        except BindError:
+            self._close_session(session)
+            raise
         if not bound.get("shortcuts", ("", []))[1]:
             self._close_session(session)
             raise BindError(f"The desktop did not bind {accelerator} (the user declined or the "
