@@ -4,11 +4,14 @@ A developer (or a user reporting a bug) sees which backend is in use and why, th
 exact reason a registration failed, the bindings held, and each trigger with its
 phase and delivery latency. Trigger events arrive on the backend's thread and are
 handed to the GUI thread through a Qt signal (a queued connection), never touched
-from the backend thread.
+from the backend thread. Registration runs off the GUI thread too: on Wayland the
+desktop may ask the user before it answers, and the window must not freeze meanwhile.
 """
 
 from __future__ import annotations
 
+import contextlib
+import threading
 import time
 from typing import Final
 
@@ -45,10 +48,14 @@ class _TriggerRelay(QObject):
     """Carries trigger events from the backend's thread into the GUI thread."""
 
     triggered = Signal(object, float)  # TriggerEvent, perf_counter when emitted
+    registered = Signal(object)  # Result
 
 
 class ShortcutsDevPage(QWidget):
     """Register, inspect and release global shortcuts on a live :class:`ShortcutService`."""
+
+    #: Emitted in the GUI thread once a registration's result is shown.
+    registered = Signal(object)
 
     def __init__(self, service: ShortcutService, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -107,6 +114,7 @@ class ShortcutsDevPage(QWidget):
 
         self._relay = _TriggerRelay(self)
         self._relay.triggered.connect(self._log_trigger)
+        self._relay.registered.connect(self._on_registered)
         self._unsubscribe = service.subscribe(self._forward)
         self.destroyed.connect(lambda *_: self._unsubscribe())
 
@@ -158,13 +166,29 @@ class ShortcutsDevPage(QWidget):
         self.backend_label.setText("<br>".join(lines))
 
     # --- actions -----------------------------------------------------------------------------
-    def register_from_form(self) -> Result:
+    def register_from_form(self) -> None:
+        """Register the form's binding in a worker thread; :attr:`registered` tells when done."""
+        if not self.register_button.isEnabled():
+            return  # one registration at a time
         binding = Binding(self.id_edit.text().strip(), self.accelerator_edit.text(),
                           self.description_edit.text().strip(), self.key_ups_check.isChecked())
-        result = self._service.register(binding)
+        self.register_button.setEnabled(False)
+        self.result_label.setStyleSheet("")
+        self.result_label.setText(f"Registering {_escape(binding.accelerator)}…")
+        relay = self._relay
+
+        def work() -> None:
+            result = self._service.register(binding)
+            with contextlib.suppress(RuntimeError):  # the page was closed meanwhile
+                relay.registered.emit(result)
+
+        threading.Thread(target=work, name="shortcut-register", daemon=True).start()
+
+    def _on_registered(self, result: Result) -> None:
         self._show_result(result)
         self.refresh_bindings()
-        return result
+        self.register_button.setEnabled(True)
+        self.registered.emit(result)
 
     def unregister(self, binding_id: str) -> None:
         self._service.unregister(binding_id)

@@ -170,6 +170,15 @@ def test_cli_check_binds_for_a_second(xserver: XServer) -> None:
     assert taken["ok"] is False and taken["reason"] == "conflict"
 
 
+def _click_register(qtbot, page) -> None:  # type: ignore[no-untyped-def]
+    """Click Register and wait for the worker thread's result to be shown."""
+    from PySide6.QtCore import Qt
+
+    with qtbot.waitSignal(page.registered, timeout=5000):
+        qtbot.mouseClick(page.register_button, Qt.MouseButton.LeftButton)
+    assert page.register_button.isEnabled()
+
+
 def test_devtools_page_drives_a_real_registration(qtbot, service: ShortcutService,  # type: ignore[no-untyped-def]
                                                   xserver: XServer) -> None:
     from PySide6.QtCore import Qt
@@ -185,7 +194,7 @@ def test_devtools_page_drives_a_real_registration(qtbot, service: ShortcutServic
     assert page.parse_hint.text() == "Canonical: Ctrl+Shift+P"
     page.description_edit.setText("from the page")
     page.key_ups_check.setChecked(True)
-    qtbot.mouseClick(page.register_button, Qt.MouseButton.LeftButton)
+    _click_register(qtbot, page)
     assert page.last_result is not None and page.last_result.ok
     assert "OK (x11, global)" in page.result_label.text()
     table = page.bindings_table
@@ -202,16 +211,16 @@ def test_devtools_page_drives_a_real_registration(qtbot, service: ShortcutServic
     xserver.xdotool("key", "--repeat", "30", "--delay", "5", "ctrl+shift+p")
     qtbot.waitUntil(lambda: page.log_table.rowCount() == LOG_LIMIT, timeout=10000)
 
-    qtbot.mouseClick(page.register_button, Qt.MouseButton.LeftButton)
+    _click_register(qtbot, page)
     assert "duplicate-id" in page.result_label.text()
     page.id_edit.setText("typo")
     page.accelerator_edit.setText("ctrl+shift+")
     assert "Empty token at position 12" in page.parse_hint.text()
-    qtbot.mouseClick(page.register_button, Qt.MouseButton.LeftButton)
+    _click_register(qtbot, page)
     assert page.last_result is not None and page.last_result.reason == "invalid"
     with GrabbingClient(xserver, "o", CTRL_SHIFT):
         page.accelerator_edit.setText("Ctrl+Shift+O")
-        qtbot.mouseClick(page.register_button, Qt.MouseButton.LeftButton)
+        _click_register(qtbot, page)
     assert "reason <b>conflict</b>" in page.result_label.text()
     assert table.rowCount() == 1
 
@@ -223,7 +232,7 @@ def test_devtools_page_drives_a_real_registration(qtbot, service: ShortcutServic
     for binding_id, accelerator in (("one", "Alt+1"), ("two", "Alt+2")):
         page.id_edit.setText(binding_id)
         page.accelerator_edit.setText(accelerator)
-        qtbot.mouseClick(page.register_button, Qt.MouseButton.LeftButton)
+        _click_register(qtbot, page)
     assert table.rowCount() == 2
     qtbot.mouseClick(page.unregister_all_button, Qt.MouseButton.LeftButton)
     assert table.rowCount() == 0 and service.list() == []
