@@ -5,6 +5,11 @@ Everything a caller can get wrong or the system can refuse comes back as a
 duplicate ids, combinations already held (by this app or another), and backends
 that cannot run. Auto-repeat is filtered here (a second "down" without an "up" is
 dropped) so every backend behaves the same.
+
+Two locks: ``_lock`` guards the tables and is all the event path takes; ``_calls``
+serialises grabs and releases, which wait on the backend's thread, so a key event
+arriving during a registration never waits behind it. Listeners run on the
+backend's thread and must return quickly (hand work to another thread).
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ class ShortcutService:
     def __init__(self, candidates: Sequence[Backend], *, why: str = "",
                  notes: Sequence[tuple[str, Reason, str]] = ()) -> None:
         self._lock = threading.RLock()
+        self._calls = threading.Lock()
         self._active: dict[str, tuple[Binding, Accelerator]] = {}
         self._by_accelerator: dict[Accelerator, str] = {}
         self._pressed: set[str] = set()
@@ -85,20 +91,22 @@ class ShortcutService:
         except AcceleratorError as exc:
             return fail("invalid", exc.message)
         canonical = str(accelerator)
-        with self._lock:
-            if binding.id in self._active:
-                held = self._active[binding.id][1]
-                return fail("duplicate-id", f"The id {binding.id!r} is already registered (for "
-                            f"{held}); unregister it first or pick another id.", canonical)
-            owner = self._by_accelerator.get(accelerator)
-            if owner is not None:
-                return fail("conflict", f"{canonical} is already bound by this app under the id "
-                            f"{owner!r}.", canonical)
-            if self._backend is None:
-                assert self._failure is not None
-                return fail(self._failure[0], self._failure[1], canonical)
+        with self._calls:
+            with self._lock:
+                if binding.id in self._active:
+                    held = self._active[binding.id][1]
+                    return fail("duplicate-id", f"The id {binding.id!r} is already registered "
+                                f"(for {held}); unregister it first or pick another id.", canonical)
+                owner = self._by_accelerator.get(accelerator)
+                if owner is not None:
+                    return fail("conflict", f"{canonical} is already bound by this app under "
+                                f"the id {owner!r}.", canonical)
+                backend = self._backend
+                if backend is None:
+                    assert self._failure is not None
+                    return fail(self._failure[0], self._failure[1], canonical)
             try:
-                self._backend.grab(accelerator)
+                backend.grab(accelerator)  # outside _lock: it waits on the backend's thread
             except BindError as exc:
                 reason: Reason = exc.reason  # type: ignore[assignment]
                 return fail(reason, exc.message, canonical)
@@ -107,9 +115,10 @@ class ShortcutService:
                 return fail("backend-unavailable",
                             f"The {self.info.name} backend failed: {type(exc).__name__}: {exc}",
                             canonical)
-            self._active[binding.id] = (binding, accelerator)
-            self._by_accelerator[accelerator] = binding.id
-        scope = self._backend.scope
+            with self._lock:
+                self._active[binding.id] = (binding, accelerator)
+                self._by_accelerator[accelerator] = binding.id
+        scope = backend.scope
         message = f"{canonical} is bound" + (
             " system-wide." if scope == "global" else
             " in-app only: it works only while a Companion Stage window has focus.")
@@ -118,14 +127,15 @@ class ShortcutService:
 
     def unregister(self, binding_id: str) -> bool:
         """Release one binding; False when the id was not registered."""
-        with self._lock:
-            entry = self._active.pop(binding_id, None)
-            if entry is None:
-                return False
-            self._by_accelerator.pop(entry[1], None)
-            self._pressed.discard(binding_id)
+        with self._calls:
+            with self._lock:
+                entry = self._active.pop(binding_id, None)
+                if entry is None:
+                    return False
+                self._by_accelerator.pop(entry[1], None)
+                self._pressed.discard(binding_id)
             if self._backend is not None:
-                self._backend.ungrab(entry[1])
+                self._backend.ungrab(entry[1])  # outside _lock, like grab
         log.shortcuts.info("unregistered %s", binding_id)
         return True
 

@@ -237,3 +237,23 @@ def test_devtools_page_drives_a_real_registration(qtbot, service: ShortcutServic
     qtbot.mouseClick(page.unregister_all_button, Qt.MouseButton.LeftButton)
     assert table.rowCount() == 0 and service.list() == []
     assert not page.unregister_all_button.isEnabled()
+
+
+def test_registering_while_keys_arrive_does_not_stall(service: ShortcutService,
+                                                      xserver: XServer) -> None:
+    recorder = Recorder(service)
+    assert service.register(Binding("busy", "Ctrl+Shift+B")).ok
+    presses = subprocess.Popen(["xdotool", "key", "--repeat", "300", "--delay", "1",
+                                "ctrl+shift+b"], env=xserver.env())
+    slowest = 0.0
+    try:
+        for _ in range(150):
+            started = time.perf_counter()
+            assert service.register(Binding("other", "Ctrl+Alt+O")).ok
+            assert service.unregister("other")
+            slowest = max(slowest, time.perf_counter() - started)
+    finally:
+        presses.wait(timeout=60)
+    assert recorder.wait_for(300, timeout=10)[-1] == ("busy", "down")
+    assert len(recorder.events) == 300
+    assert slowest < 1.0, f"a register/unregister took {slowest:.1f} s"

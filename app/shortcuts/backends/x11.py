@@ -203,7 +203,11 @@ class X11Backend:
         done: Future[None] = Future()
         self._commands.put((command, done))
         os.write(self._wake_w, b".")
-        done.result(timeout=10)
+        try:
+            done.result(timeout=10)
+        except TimeoutError as exc:  # concurrent.futures.TimeoutError is TimeoutError (3.11)
+            raise BindError("The X11 backend's thread did not answer within 10 s.",
+                            reason="backend-unavailable") from exc
 
     def _run(self) -> None:
         from Xlib import error
