@@ -1,8 +1,10 @@
-"""The key names an accelerator may use: one canonical name per physical key, plus aliases.
+"""The key names an accelerator may use: one canonical name per key, plus aliases.
 
-Keys are physical keys (W3C ``KeyboardEvent.code``), so a binding means the same key on
-every layout; letters and digits are written short (``K``, ``1``) as Electron does. Each
-backend maps the canonical names to its own key names.
+Names follow W3C ``KeyboardEvent.code`` (``Comma``, ``ArrowUp``, ``Numpad1``) with letters
+and digits written short (``K``, ``1``) as Electron does; Electron's names (``Up``,
+``Esc``, ``,``) are aliases. Like Electron, backends bind a key by what it types on the
+current layout (its key symbol), so ``K`` is the key labelled K. Each backend maps the
+canonical names to its own key names.
 """
 
 from __future__ import annotations
@@ -52,7 +54,7 @@ KEY_ALIASES: Final[dict[str, str]] = {
     spelling.lower(): name for name, aliases in KEYS.items() for spelling in (name, *aliases)
 }
 
-#: Characters that need Shift on a US layout: a physical-key accelerator cannot name them.
+#: Characters that need Shift (US layout): an accelerator names the key, so write Shift+key.
 SHIFTED_CHARACTERS: Final[dict[str, str]] = {
     "plus": "Shift+Equal", "!": "Shift+1", "@": "Shift+2", "#": "Shift+3", "$": "Shift+4",
     "%": "Shift+5", "^": "Shift+6", "&": "Shift+7", "*": "Shift+8", "(": "Shift+9",

@@ -257,3 +257,24 @@ def test_registering_while_keys_arrive_does_not_stall(service: ShortcutService,
     assert recorder.wait_for(300, timeout=10)[-1] == ("busy", "down")
     assert len(recorder.events) == 300
     assert slowest < 1.0, f"a register/unregister took {slowest:.1f} s"
+
+
+def test_layout_change_moves_the_grab_to_the_new_key(service: ShortcutService,
+                                                     xserver: XServer) -> None:
+    from Xlib import XK, display
+
+    recorder = Recorder(service)
+    assert service.register(Binding("toggle", "Ctrl+Shift+K")).ok
+    other = display.Display(xserver.display)
+    j, k = (other.keysym_to_keycode(XK.string_to_keysym(s)) for s in ("j", "k"))
+    assert k == j + 1
+    rows = other.get_keyboard_mapping(j, 2)
+    other.change_keyboard_mapping(j, [rows[1], rows[0]])  # the J and K keys swap symbols
+    other.sync()
+    time.sleep(0.3)
+    xserver.xdotool("key", "ctrl+shift+k")  # xdotool presses the key that now types k
+    assert recorder.wait_for(1) == [("toggle", "down")]
+    with GrabbingClient(xserver, "j", CTRL_SHIFT) as competitor:  # the old key is free
+        assert competitor.outcome == "grabbed"
+    other.change_keyboard_mapping(j, rows)
+    other.close()

@@ -6,6 +6,8 @@ connection is not shared safely between threads. X reports a combination another
 client holds as ``BadAccess``, which becomes ``conflict``. Each combination is also
 grabbed with NumLock and CapsLock masks so the lock keys do not break it. Auto-repeat
 shows up as a KeyRelease and KeyPress with the same time stamp; such pairs are dropped.
+Keys are bound by key symbol, like Electron: when the keyboard layout changes
+(MappingNotify) every grab moves to the key that now carries its symbol.
 """
 
 from __future__ import annotations
@@ -150,6 +152,32 @@ class X11Backend:
         self._display.sync()
         self._grabs.pop((keycode, mods), None)
 
+    def _remap(self, event: Any) -> None:
+        """The layout changed: refresh the caches and move every grab to its symbol's new key."""
+        from Xlib import X
+
+        if event.request == X.MappingPointer:
+            return
+        self._display.refresh_keyboard_mapping(event)
+        if event.request == X.MappingModifier:
+            self._read_modifier_map()
+        old = dict(self._grabs)
+        if not old:
+            return
+        root = self._display.screen().root
+        for keycode, mods in old:
+            for extra in self._lock_masks:
+                root.ungrab_key(keycode, mods | extra)
+        self._grabs.clear()
+        self._down.clear()
+        for accelerator in old.values():
+            try:
+                self._grab(accelerator)
+            except BindError as exc:
+                log.shortcuts.error("after a keyboard layout change %s is no longer bound: %s",
+                                    accelerator, exc.message)
+        log.shortcuts.info("keyboard mapping changed; %d grab(s) renewed", len(self._grabs))
+
     def _ungrab_all(self) -> None:
         for accelerator in list(self._grabs.values()):
             self._ungrab(accelerator)
@@ -254,7 +282,7 @@ class X11Backend:
                 skip = False
                 continue
             if event.type == X.MappingNotify:
-                self._display.refresh_keyboard_mapping(event)
+                self._remap(event)
             elif event.type == X.KeyRelease:
                 after = batch[index + 1] if index + 1 < len(batch) else None
                 if (after is not None and after.type == X.KeyPress
