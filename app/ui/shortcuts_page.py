@@ -36,7 +36,7 @@ from app.shortcuts.accelerator import AcceleratorError, parse_accelerator
 from app.shortcuts.service import ShortcutService
 from app.shortcuts.types import Binding, Result, TriggerEvent
 
-__all__ = ["LOG_LIMIT", "ShortcutsDevPage"]
+__all__ = ["LOG_LIMIT", "ShortcutsDevPage", "TriggerRelay"]
 
 #: Trigger log rows kept (newest first).
 LOG_LIMIT: Final = 50
@@ -44,11 +44,21 @@ _OK_STYLE: Final = "color: #1b7f3b;"
 _FAIL_STYLE: Final = "color: #b3261e;"
 
 
-class _TriggerRelay(QObject):
-    """Carries trigger events from the backend's thread into the GUI thread."""
+class TriggerRelay(QObject):
+    """Carries trigger events from the backend's thread into the GUI thread.
+
+    Create it in the GUI thread and pass :meth:`forward` to ``service.subscribe``; slots
+    connected to :attr:`triggered` then run in the GUI thread (queued connection). The
+    shell can use one to run app actions (toggle the stage, open settings).
+    """
 
     triggered = Signal(object, float)  # TriggerEvent, perf_counter when emitted
     registered = Signal(object)  # Result
+
+    def forward(self, event: TriggerEvent) -> None:
+        """Safe to call from any thread: only emits."""
+        with contextlib.suppress(RuntimeError):  # the relay was deleted; nobody listens
+            self.triggered.emit(event, time.perf_counter())
 
 
 class ShortcutsDevPage(QWidget):
@@ -112,10 +122,10 @@ class ShortcutsDevPage(QWidget):
         self.unregister_all_button.clicked.connect(self.unregister_all)
         self.clear_log_button.clicked.connect(lambda: self.log_table.setRowCount(0))
 
-        self._relay = _TriggerRelay(self)
+        self._relay = TriggerRelay(self)
         self._relay.triggered.connect(self._log_trigger)
         self._relay.registered.connect(self._on_registered)
-        self._unsubscribe = service.subscribe(self._forward)
+        self._unsubscribe = service.subscribe(self._relay.forward)
         self.destroyed.connect(lambda *_: self._unsubscribe())
 
     # --- layout ------------------------------------------------------------------------------
@@ -236,10 +246,6 @@ class ShortcutsDevPage(QWidget):
             self.result_label.setStyleSheet(_FAIL_STYLE)
             self.result_label.setText(f"Failed — reason <b>{result.reason}</b>: "
                                       f"{_escape(result.message)}")
-
-    def _forward(self, event: TriggerEvent) -> None:
-        """Runs on the backend's thread: only emit, the slot runs in the GUI thread."""
-        self._relay.triggered.emit(event, time.perf_counter())
 
     def _log_trigger(self, event: TriggerEvent, _emitted: float) -> None:
         latency_ms = (time.perf_counter() - event.t) * 1000.0
