@@ -1,0 +1,280 @@
+"""Global shortcuts on a real X server: xdotool presses keys, another X client competes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from app.shortcuts.backends.x11 import X11Backend
+from app.shortcuts.select import open_service
+from app.shortcuts.service import ShortcutService
+from app.shortcuts.types import Binding, TriggerEvent
+from tests.unit.shortcuts.xserver import GrabbingClient, XServer, running_xvfb
+
+pytestmark = pytest.mark.xvfb
+REPO = Path(__file__).resolve().parents[2]
+CTRL_SHIFT = GrabbingClient.CONTROL | GrabbingClient.SHIFT
+
+
+@pytest.fixture
+def xserver(monkeypatch: pytest.MonkeyPatch) -> Iterator[XServer]:
+    with running_xvfb() as server:
+        monkeypatch.setenv("DISPLAY", server.display)
+        monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+        monkeypatch.delenv("XDG_SESSION_TYPE", raising=False)
+        monkeypatch.delenv("COMPANION_STAGE_SHORTCUTS_BACKEND", raising=False)
+        yield server
+
+
+@pytest.fixture
+def service(xserver: XServer) -> Iterator[ShortcutService]:
+    service = open_service(allow_in_app=False)
+    yield service
+    service.close()
+
+
+class Recorder:
+    def __init__(self, service: ShortcutService) -> None:
+        self.events: list[TriggerEvent] = []
+        self._changed = threading.Condition()
+        service.subscribe(self._add)
+
+    def _add(self, event: TriggerEvent) -> None:
+        with self._changed:
+            self.events.append(event)
+            self._changed.notify_all()
+
+    def wait_for(self, count: int, timeout: float = 5.0) -> list[tuple[str, str]]:
+        with self._changed:
+            self._changed.wait_for(lambda: len(self.events) >= count, timeout)
+            return [(e.id, e.phase) for e in self.events]
+
+
+def test_x11_is_chosen_with_its_reason(service: ShortcutService, xserver: XServer) -> None:
+    assert (service.info.name, service.info.scope) == ("x11", "global")
+    assert f"DISPLAY={xserver.display}" in service.info.why
+
+
+def test_press_gives_down_and_up(service: ShortcutService, xserver: XServer) -> None:
+    recorder = Recorder(service)
+    result = service.register(Binding("toggle", "CmdOrCtrl+Shift+K", "demo", receive_key_ups=True))
+    assert result.ok and (result.accelerator, result.scope) == ("CmdOrCtrl+Shift+K", "global")
+    xserver.xdotool("key", "ctrl+shift+k")
+    assert recorder.wait_for(2) == [("toggle", "down"), ("toggle", "up")]
+    xserver.xdotool("key", "ctrl+k")  # other modifiers: not ours
+    xserver.xdotool("key", "ctrl+shift+j")
+    time.sleep(0.3)
+    assert len(recorder.events) == 2
+
+
+def test_key_ups_only_when_asked(service: ShortcutService, xserver: XServer) -> None:
+    recorder = Recorder(service)
+    assert service.register(Binding("downs-only", "Alt+F5")).ok
+    xserver.xdotool("key", "alt+F5")
+    xserver.xdotool("key", "alt+F5")
+    assert recorder.wait_for(2) == [("downs-only", "down"), ("downs-only", "down")]
+    time.sleep(0.3)
+    assert len(recorder.events) == 2
+
+
+def test_auto_repeat_is_ignored(service: ShortcutService, xserver: XServer) -> None:
+    recorder = Recorder(service)
+    assert service.register(Binding("held", "Ctrl+Shift+H", receive_key_ups=True)).ok
+    xserver.xdotool("keydown", "ctrl+shift+h")
+    time.sleep(1.0)  # Xvfb repeats after 660 ms, then every 40 ms
+    xserver.xdotool("keyup", "h")
+    xserver.xdotool("keyup", "ctrl+shift")
+    assert recorder.wait_for(2) == [("held", "down"), ("held", "up")]
+    time.sleep(0.3)
+    assert len(recorder.events) == 2
+
+
+def test_lock_keys_do_not_break_the_binding(service: ShortcutService, xserver: XServer) -> None:
+    recorder = Recorder(service)
+    assert service.register(Binding("locked", "Ctrl+Shift+L")).ok
+    xserver.xdotool("key", "Num_Lock")
+    xserver.xdotool("key", "Caps_Lock")
+    xserver.xdotool("key", "ctrl+shift+l")
+    xserver.xdotool("key", "Caps_Lock")
+    xserver.xdotool("key", "ctrl+shift+l")
+    xserver.xdotool("key", "Num_Lock")
+    assert recorder.wait_for(2) == [("locked", "down"), ("locked", "down")]
+
+
+def test_another_client_holding_the_combination_is_a_conflict(
+        service: ShortcutService, xserver: XServer) -> None:
+    with GrabbingClient(xserver, "k", CTRL_SHIFT) as other:
+        assert other.outcome == "grabbed"
+        result = service.register(Binding("toggle", "Ctrl+Shift+K"))
+    assert result.ok is False and result.reason == "conflict"
+    assert "another X client" in result.message
+    assert service.list() == []
+    assert service.register(Binding("toggle", "Ctrl+Shift+K")).ok  # free once the other quit
+
+
+def test_unregister_releases_the_grab(service: ShortcutService, xserver: XServer) -> None:
+    assert service.register(Binding("toggle", "Ctrl+Shift+K")).ok
+    with GrabbingClient(xserver, "k", CTRL_SHIFT) as other:
+        assert other.outcome == "conflict"
+    assert service.unregister("toggle")
+    with GrabbingClient(xserver, "k", CTRL_SHIFT) as other:
+        assert other.outcome == "grabbed"
+    assert service.register(Binding("a", "Ctrl+Alt+A")).ok
+    assert service.register(Binding("b", "Ctrl+Alt+B")).ok
+    service.unregister_all()
+    for keysym in ("a", "b"):
+        with GrabbingClient(xserver, keysym, GrabbingClient.CONTROL | GrabbingClient.ALT) as other:
+            assert other.outcome == "grabbed"
+
+
+def test_lost_x_server_is_backend_unavailable(xserver: XServer) -> None:
+    with running_xvfb() as doomed:
+        service = ShortcutService([X11Backend(doomed.display)])
+    time.sleep(0.2)
+    result = service.register(Binding("a", "Ctrl+K"))
+    service.close()
+    assert result.reason == "backend-unavailable" and "X connection closed" in result.message
+
+
+def test_missing_display_is_backend_unavailable() -> None:
+    service = ShortcutService([X11Backend(":999")])
+    result = service.register(Binding("a", "Ctrl+K"))
+    assert result.reason == "backend-unavailable"
+    assert "Cannot open X display ':999'" in result.message
+
+
+def _cli(server: XServer, *args: str) -> dict[str, object]:
+    out = subprocess.run([sys.executable, "-m", "app", "shortcuts", "check", *args, "--json"],
+                         cwd=REPO, env=server.env(), capture_output=True, text=True, timeout=60)
+    report: dict[str, object] = json.loads(out.stdout)
+    assert out.returncode == (0 if report["ok"] else 1)
+    return report
+
+
+def test_cli_check_binds_for_a_second(xserver: XServer) -> None:
+    started = time.monotonic()
+    report = _cli(xserver, "shift+mod+KeyK")
+    assert time.monotonic() - started >= 1.0
+    assert report["ok"] is True and report["accelerator"] == "CmdOrCtrl+Shift+K"
+    assert report["backend"]["name"] == "x11"  # type: ignore[index]
+    with GrabbingClient(xserver, "k", CTRL_SHIFT) as other:
+        assert other.outcome == "grabbed"  # released when the check ended
+        taken = _cli(xserver, "Ctrl+Shift+K")
+    assert taken["ok"] is False and taken["reason"] == "conflict"
+
+
+def _click_register(qtbot, page) -> None:  # type: ignore[no-untyped-def]
+    """Click Register and wait for the worker thread's result to be shown."""
+    from PySide6.QtCore import Qt
+
+    with qtbot.waitSignal(page.registered, timeout=5000):
+        qtbot.mouseClick(page.register_button, Qt.MouseButton.LeftButton)
+    assert page.register_button.isEnabled()
+
+
+def test_devtools_page_drives_a_real_registration(qtbot, service: ShortcutService,  # type: ignore[no-untyped-def]
+                                                  xserver: XServer) -> None:
+    from PySide6.QtCore import Qt
+
+    from app.ui.shortcuts_page import LOG_LIMIT, ShortcutsDevPage
+
+    page = ShortcutsDevPage(service)
+    qtbot.addWidget(page)
+    assert "x11" in page.backend_label.text() and xserver.display in page.backend_label.text()
+
+    page.id_edit.setText("devtools")
+    page.accelerator_edit.setText("ctrl+shift+KeyP")
+    assert page.parse_hint.text() == "Canonical: Ctrl+Shift+P"
+    page.description_edit.setText("from the page")
+    page.key_ups_check.setChecked(True)
+    _click_register(qtbot, page)
+    assert page.last_result is not None and page.last_result.ok
+    assert "OK (x11, global)" in page.result_label.text()
+    table = page.bindings_table
+    assert table.rowCount() == 1
+    assert [table.item(0, c).text() for c in range(5)] == [
+        "devtools", "Ctrl+Shift+P", "from the page", "yes", "global"]
+
+    xserver.xdotool("key", "ctrl+shift+p")
+    qtbot.waitUntil(lambda: page.log_table.rowCount() == 2, timeout=5000)
+    rows = [[page.log_table.item(r, c).text() for c in range(4)] for r in range(2)]
+    assert [r[1:3] for r in rows] == [["devtools", "up"], ["devtools", "down"]]
+    assert all(0.0 <= float(r[3]) < 1000.0 for r in rows)
+
+    xserver.xdotool("key", "--repeat", "30", "--delay", "5", "ctrl+shift+p")
+    qtbot.waitUntil(lambda: page.log_table.rowCount() == LOG_LIMIT, timeout=10000)
+
+    _click_register(qtbot, page)
+    assert "duplicate-id" in page.result_label.text()
+    page.id_edit.setText("typo")
+    page.accelerator_edit.setText("ctrl+shift+")
+    assert "Empty token at position 12" in page.parse_hint.text()
+    _click_register(qtbot, page)
+    assert page.last_result is not None and page.last_result.reason == "invalid"
+    with GrabbingClient(xserver, "o", CTRL_SHIFT):
+        page.accelerator_edit.setText("Ctrl+Shift+O")
+        _click_register(qtbot, page)
+    assert "reason <b>conflict</b>" in page.result_label.text()
+    assert table.rowCount() == 1
+
+    qtbot.mouseClick(table.cellWidget(0, 5), Qt.MouseButton.LeftButton)
+    assert table.rowCount() == 0 and service.list() == []
+    with GrabbingClient(xserver, "p", CTRL_SHIFT) as other:
+        assert other.outcome == "grabbed"
+
+    for binding_id, accelerator in (("one", "Alt+1"), ("two", "Alt+2")):
+        page.id_edit.setText(binding_id)
+        page.accelerator_edit.setText(accelerator)
+        _click_register(qtbot, page)
+    assert table.rowCount() == 2
+    qtbot.mouseClick(page.unregister_all_button, Qt.MouseButton.LeftButton)
+    assert table.rowCount() == 0 and service.list() == []
+    assert not page.unregister_all_button.isEnabled()
+
+
+def test_registering_while_keys_arrive_does_not_stall(service: ShortcutService,
+                                                      xserver: XServer) -> None:
+    recorder = Recorder(service)
+    assert service.register(Binding("busy", "Ctrl+Shift+B")).ok
+    presses = subprocess.Popen(["xdotool", "key", "--repeat", "300", "--delay", "1",
+                                "ctrl+shift+b"], env=xserver.env())
+    slowest = 0.0
+    try:
+        for _ in range(150):
+            started = time.perf_counter()
+            assert service.register(Binding("other", "Ctrl+Alt+O")).ok
+            assert service.unregister("other")
+            slowest = max(slowest, time.perf_counter() - started)
+    finally:
+        presses.wait(timeout=60)
+    assert recorder.wait_for(300, timeout=10)[-1] == ("busy", "down")
+    assert len(recorder.events) == 300
+    assert slowest < 1.0, f"a register/unregister took {slowest:.1f} s"
+
+
+def test_layout_change_moves_the_grab_to_the_new_key(service: ShortcutService,
+                                                     xserver: XServer) -> None:
+    from Xlib import XK, display
+
+    recorder = Recorder(service)
+    assert service.register(Binding("toggle", "Ctrl+Shift+K")).ok
+    other = display.Display(xserver.display)
+    j, k = (other.keysym_to_keycode(XK.string_to_keysym(s)) for s in ("j", "k"))
+    assert k == j + 1
+    rows = other.get_keyboard_mapping(j, 2)
+    other.change_keyboard_mapping(j, [rows[1], rows[0]])  # the J and K keys swap symbols
+    other.sync()
+    time.sleep(0.3)
+    xserver.xdotool("key", "ctrl+shift+k")  # xdotool presses the key that now types k
+    assert recorder.wait_for(1) == [("toggle", "down")]
+    with GrabbingClient(xserver, "j", CTRL_SHIFT) as competitor:  # the old key is free
+        assert competitor.outcome == "grabbed"
+    other.change_keyboard_mapping(j, rows)
+    other.close()
