@@ -15,10 +15,11 @@ from dataclasses import dataclass
 
 from app.avatar.figure import Figure, MaterialSpec
 from app.avatar.geometry import Vec3, dot, normalize
+from app.avatar.pose import ARMS_DOWN, pose_positions
 
 __all__ = ["Portrait", "encode_png", "render_portrait"]
 
-_LIGHT: Vec3 = normalize((-0.35, 0.55, 0.75))
+_LIGHT: Vec3 = normalize((-0.3, 0.5, 0.85))
 _OUTLINE = (0.26, 0.17, 0.25)
 
 
@@ -55,7 +56,7 @@ def _shade(mat: MaterialSpec, n: Vec3) -> tuple[float, float, float]:
 
 
 def render_portrait(figure: Figure, view: Portrait = Portrait()) -> bytes:
-    """RGB portrait of the figure facing the viewer, as PNG bytes."""
+    """RGB portrait of the figure facing the viewer, arms lowered, as PNG bytes."""
     ss = view.supersample
     w = view.size * ss
     half = view.span / 2.0
@@ -67,10 +68,11 @@ def render_portrait(figure: Figure, view: Portrait = Portrait()) -> bytes:
     for mesh in figure.meshes:
         for prim in mesh.primitives:
             mat = materials[prim.material]
-            pts = [((p[0] - x0) * px_per_m, (y1 - p[1]) * px_per_m, p[2]) for p in prim.positions]
+            posed, normals = pose_positions(prim, ARMS_DOWN)
+            pts = [((p[0] - x0) * px_per_m, (y1 - p[1]) * px_per_m, p[2]) for p in posed]
             idx = prim.indices
             for t in range(0, len(idx), 3):
-                _raster(pts, prim.normals, idx[t], idx[t + 1], idx[t + 2], w, depth, color, mat)
+                _raster(pts, normals, idx[t], idx[t + 1], idx[t + 2], w, depth, color, mat)
     outlined = _outline(depth, w, ss)
     rows = []
     for y in range(view.size):
