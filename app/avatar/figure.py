@@ -21,6 +21,7 @@ from app.avatar.geometry import (
     ellipsoid_normal,
     ellipsoid_surface_z,
     scale,
+    snap3,
     sub,
     tube,
 )
@@ -119,9 +120,10 @@ class _MeshBuilder:
             self._by_material[material] = prim
             self.spec.primitives.append(prim)
         base = len(prim.positions)
-        prim.positions += piece.positions
-        prim.normals += piece.normals()
-        for p in piece.positions:
+        positions = [snap3(p) for p in piece.positions]
+        prim.positions += positions
+        prim.normals += [snap3(n) for n in piece.normals()]
+        for p in positions:
             (j0, j1), (w0, w1) = skin_weights(p, bones)
             prim.joints.append((j0, j1, 0, 0))
             prim.weights.append((w0, w1, 0.0, 0.0))
@@ -129,7 +131,8 @@ class _MeshBuilder:
             prim.indices += [base + i for i in tri]
         for name in self.spec.morph_names:
             deltas = (morphs or {}).get(name)
-            prim.morphs[name] += deltas if deltas else [(0.0, 0.0, 0.0)] * len(piece.positions)
+            prim.morphs[name] += ([snap3(d) for d in deltas] if deltas
+                                  else [(0.0, 0.0, 0.0)] * len(piece.positions))
 
 
 # --------------------------------------------------------------------------- body

@@ -17,21 +17,16 @@ import pygltflib
 
 from app.avatar.figure import Figure, MaterialSpec
 from app.avatar.geometry import Vec3
+from app.avatar.geometry import snap as q  # every float written is snapped
 from app.avatar.rig import BONES
 
-__all__ = ["GltfLayout", "build_gltf", "canonical_json", "q", "srgb_to_linear", "to_glb"]
+__all__ = ["GltfLayout", "build_gltf", "canonical_json", "srgb_to_linear", "to_glb"]
 
 GENERATOR = "Companion Stage avatar generator 1"
 
 _FLOAT = pygltflib.FLOAT
 _UBYTE = pygltflib.UNSIGNED_BYTE
 _USHORT = pygltflib.UNSIGNED_SHORT
-
-
-def q(x: float) -> float:
-    """Round to 6 decimals (micrometres): hides last-bit differences between libm builds."""
-    r = round(x, 6)
-    return 0.0 if r == 0.0 else r  # no "-0.0" in JSON
 
 
 def srgb_to_linear(c: float) -> float:

@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass
 
 from app.avatar.figure import Primitive
-from app.avatar.geometry import Vec3, normalize
+from app.avatar.geometry import Vec3, normalize, snap3
 from app.avatar.rig import BONES, bone_index
 
 __all__ = ["ARMS_DOWN", "Affine", "pose_positions", "skinning_matrices"]
@@ -64,7 +64,7 @@ def skinning_matrices(pose: dict[str, float]) -> list[Affine]:
 
 
 def pose_positions(prim: Primitive, pose: dict[str, float]) -> tuple[list[Vec3], list[Vec3]]:
-    """Posed positions and normals of one primitive."""
+    """Posed positions and normals of one primitive, snapped like the mesh data."""
     mats = skinning_matrices(pose)
     positions, normals = [], []
     for p, n, joints, weights in zip(prim.positions, prim.normals, prim.joints, prim.weights,
@@ -76,6 +76,6 @@ def pose_positions(prim: Primitive, pose: dict[str, float]) -> tuple[list[Vec3],
             q, r = mats[j].apply(p), mats[j].rotate(n)
             px, py, pz = px + w * q[0], py + w * q[1], pz + w * q[2]
             nx, ny, nz = nx + w * r[0], ny + w * r[1], nz + w * r[2]
-        positions.append((px, py, pz))
-        normals.append(normalize((nx, ny, nz)))
+        positions.append(snap3((px, py, pz)))
+        normals.append(snap3(normalize((nx, ny, nz))))
     return positions, normals
