@@ -48,6 +48,9 @@ class MaterialSpec:
     shading_shift: float = -0.05
     shading_toony: float = 0.9
     rim: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    alpha_mode: str = "OPAQUE"  # glTF alphaMode: OPAQUE, MASK (cutout) or BLEND
+    alpha: float = 1.0
+    emissive: tuple[float, float, float] = (0.0, 0.0, 0.0)  # sRGB, 0..1
 
 
 def _hex(code: str) -> tuple[float, float, float]:
@@ -62,9 +65,13 @@ MATERIALS: tuple[MaterialSpec, ...] = (
     MaterialSpec("Shoes", _hex("8E3B46"), _hex("5A2330")),
     MaterialSpec("Hair", _hex("F49AC1"), _hex("C9628F"), double_sided=True, rim=(0.2, 0.1, 0.15)),
     MaterialSpec("Eye", _hex("4A2C6E"), _hex("2E1A48"), outline=False, shading_toony=1.0),
-    MaterialSpec("EyeHighlight", _hex("FFFFFF"), _hex("FFFFFF"), outline=False),
+    # cutout and emissive: the sparkle in the eyes stays bright in a dim scene
+    MaterialSpec("EyeHighlight", _hex("FFFFFF"), _hex("FFFFFF"), outline=False,
+                 alpha_mode="MASK", emissive=(0.55, 0.55, 0.55)),
     MaterialSpec("Mouth", _hex("C94A5E"), _hex("A4364A"), outline=False),
-    MaterialSpec("Blush", _hex("FFB0BE"), _hex("F59AAA"), outline=False),
+    # blended, so the cheeks blush softly over whatever skin tone is under them
+    MaterialSpec("Blush", _hex("FF8AA0"), _hex("F27A92"), outline=False, alpha_mode="BLEND",
+                 alpha=0.55),
 )
 
 #: Face morph targets in mesh order; the canonical names are the VRM 1.0 preset names.

@@ -127,12 +127,14 @@ class _Accessors:
 
 
 def _material(spec: MaterialSpec, extension: dict[str, Any] | None) -> pygltflib.Material:
-    base = [srgb_to_linear(c) for c in spec.base] + [1.0]
+    base = [srgb_to_linear(c) for c in spec.base] + [spec.alpha]
     return pygltflib.Material(
         name=spec.name,
         pbrMetallicRoughness=pygltflib.PbrMetallicRoughness(
             baseColorFactor=base, metallicFactor=0.0, roughnessFactor=1.0),
-        alphaMode=pygltflib.OPAQUE,
+        emissiveFactor=[srgb_to_linear(c) for c in spec.emissive],
+        alphaMode=spec.alpha_mode,
+        alphaCutoff=0.5 if spec.alpha_mode == pygltflib.MASK else None,
         doubleSided=spec.double_sided,
         extensions=canonical_json(extension) if extension else {},
     )

@@ -37,12 +37,27 @@ def _xyz(v: tuple[float, float, float] | list[float]) -> dict[str, float]:
     return {"x": v[0], "y": v[1], "z": v[2]}
 
 
+#: glTF alphaMode -> (_BlendMode, renderQueue, RenderType tag, keyword) as UniVRM writes them.
+_BLEND_MODES: dict[str, tuple[float, int, str, str | None]] = {
+    "OPAQUE": (0.0, 2000, "Opaque", None),
+    "MASK": (1.0, 2450, "TransparentCutout", "_ALPHATEST_ON"),
+    "BLEND": (2.0, 3000, "Transparent", "_ALPHABLEND_ON"),
+}
+
+
 def material_properties(spec: MaterialSpec) -> dict[str, Any]:
     outline = 1 if spec.outline else 0
+    blend_mode, queue, render_type, keyword = _BLEND_MODES[spec.alpha_mode]
+    blended = spec.alpha_mode == "BLEND"
+    keywords: dict[str, bool] = {}
+    if spec.outline:
+        keywords.update({"MTOON_OUTLINE_WIDTH_WORLD": True, "MTOON_OUTLINE_COLOR_FIXED": True})
+    if keyword:
+        keywords[keyword] = True
     return {
         "name": spec.name,
         "shader": "VRM/MToon",
-        "renderQueue": 2000,
+        "renderQueue": queue,
         "floatProperties": {
             "_Cutoff": 0.5, "_BumpScale": 1.0, "_ReceiveShadowRate": 1.0,
             "_ShadingGradeRate": 1.0, "_ShadeShift": spec.shading_shift,
@@ -51,24 +66,24 @@ def material_properties(spec: MaterialSpec) -> dict[str, Any]:
             "_RimLift": 0.1, "_OutlineWidth": 0.3 if spec.outline else 0.0,
             "_OutlineScaledMaxDistance": 1.0, "_OutlineLightingMix": 1.0,
             "_UvAnimScrollX": 0.0, "_UvAnimScrollY": 0.0, "_UvAnimRotation": 0.0,
-            "_MToonVersion": 38.0, "_DebugMode": 0.0, "_BlendMode": 0.0,
+            "_MToonVersion": 38.0, "_DebugMode": 0.0, "_BlendMode": blend_mode,
             "_OutlineWidthMode": float(outline), "_OutlineColorMode": 0.0,
             "_CullMode": 0.0 if spec.double_sided else 2.0, "_OutlineCullMode": 1.0,
-            "_SrcBlend": 1.0, "_DstBlend": 0.0, "_ZWrite": 1.0,
+            "_SrcBlend": 5.0 if blended else 1.0, "_DstBlend": 10.0 if blended else 0.0,
+            "_ZWrite": 0.0 if blended else 1.0,
         },
         "vectorProperties": {
-            "_Color": [*spec.base, 1.0],
+            "_Color": [*spec.base, spec.alpha],
             "_ShadeColor": [*spec.shade, 1.0],
             "_RimColor": [*spec.rim, 1.0],
             "_OutlineColor": [0.26, 0.17, 0.25, 1.0],
-            "_EmissionColor": [0.0, 0.0, 0.0, 1.0],
+            "_EmissionColor": [*spec.emissive, 1.0],
             "_MainTex": [0.0, 0.0, 1.0, 1.0],
             "_ShadeTexture": [0.0, 0.0, 1.0, 1.0],
         },
         "textureProperties": {},
-        "keywordMap": {"MTOON_OUTLINE_WIDTH_WORLD": True, "MTOON_OUTLINE_COLOR_FIXED": True}
-        if spec.outline else {},
-        "tagMap": {"RenderType": "Opaque"},
+        "keywordMap": keywords,
+        "tagMap": {"RenderType": render_type},
     }
 
 

@@ -71,12 +71,20 @@ def test_blend_shape_groups_bind_existing_morphs(glb: Glb) -> None:
 def test_material_properties_are_mtoon_in_material_order(glb: Glb) -> None:
     props = glb.vrm["materialProperties"]
     assert [p["name"] for p in props] == [m["name"] for m in glb.json["materials"]]
-    for p in props:
+    render_types = {"OPAQUE": "Opaque", "MASK": "TransparentCutout", "BLEND": "Transparent"}
+    for p, material in zip(props, glb.json["materials"], strict=True):
         assert p["shader"] == "VRM/MToon"
         assert {"_ShadeShift", "_ShadeToony", "_OutlineWidth"} <= set(p["floatProperties"])
         assert len(p["vectorProperties"]["_Color"]) == 4
         assert len(p["vectorProperties"]["_ShadeColor"]) == 4
-        assert p["tagMap"]["RenderType"] == "Opaque"
+        mode = material.get("alphaMode", "OPAQUE")
+        assert p["tagMap"]["RenderType"] == render_types[mode]
+        assert p["floatProperties"]["_BlendMode"] == list(render_types).index(mode)
+        assert p["vectorProperties"]["_Color"][3] == material["pbrMetallicRoughness"][
+            "baseColorFactor"][3]
+    # the default exercises every MToon blend mode and at least one double-sided material
+    assert {m.get("alphaMode", "OPAQUE") for m in glb.json["materials"]} == set(render_types)
+    assert any(p["floatProperties"]["_CullMode"] == 0 for p in props)
 
 
 def test_secondary_animation_swings_the_twin_tails_off_the_head(glb: Glb) -> None:

@@ -117,6 +117,12 @@ def test_every_material_is_mtoon(glb: Glb) -> None:
         assert mtoon["outlineWidthMode"] in {"none", "worldCoordinates", "screenCoordinates"}
         colours.add(tuple(material["pbrMetallicRoughness"]["baseColorFactor"]))
     assert len(colours) == len(glb.json["materials"]), "materials should look different"
+    modes = {m.get("alphaMode", "OPAQUE") for m in glb.json["materials"]}
+    assert modes == {"OPAQUE", "MASK", "BLEND"}, "exercise every MToon alpha mode"
+    assert any(m.get("doubleSided") for m in glb.json["materials"])
+    assert any(any(m.get("emissiveFactor", [0.0])) for m in glb.json["materials"])
+    assert any(any(m["extensions"]["VRMC_materials_mtoon"]["parametricRimColorFactor"])
+               for m in glb.json["materials"])
 
 
 def test_twin_tails_are_spring_chains_that_collide_with_the_head(glb: Glb) -> None:
