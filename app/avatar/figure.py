@@ -78,7 +78,7 @@ MATERIALS: tuple[MaterialSpec, ...] = (
 EXPRESSIONS: tuple[str, ...] = (
     "aa", "ih", "ou", "ee", "oh",
     "blink", "blinkLeft", "blinkRight",
-    "happy", "relaxed", "surprised",
+    "happy", "angry", "sad", "relaxed", "surprised",
 )
 
 
@@ -299,7 +299,18 @@ def _half_eye(rx: float, ry: float) -> Shape:
     return shape
 
 
-def _eye_shapes() -> dict[str, Shape]:
+def _slanted_lid(rx: float, ry: float, height: float, tilt: float, outward: float) -> Shape:
+    """The open eye cut by a straight upper lid; ``tilt`` > 0 lifts the outer corner (angry),
+    < 0 lets it droop (sad). ``outward`` is +1 when the outer corner lies towards +x."""
+
+    def shape(t: float) -> tuple[float, float]:
+        dx, dy = rx * math.cos(t), ry * math.sin(t)
+        lid = ry * (height + tilt * outward * dx / rx)
+        return (dx, min(dy, lid) - 0.004)
+    return shape
+
+
+def _eye_shapes(outward: float) -> dict[str, Shape]:
     rx, ry = 0.027, 0.037
     return {
         "neutral": _ellipse(rx, ry),
@@ -307,6 +318,8 @@ def _eye_shapes() -> dict[str, Shape]:
         "happy": _lid_line(rx * 1.05, 0.011, -0.006),
         "relaxed": _half_eye(rx * 1.02, ry),
         "surprised": _ellipse(rx * 1.12, ry * 1.12, 0.002),
+        "angry": _slanted_lid(rx, ry, 0.2, 0.45, outward),
+        "sad": _slanted_lid(rx, ry, 0.3, -0.4, outward),
     }
 
 
@@ -322,6 +335,8 @@ def _highlight_shapes(r: float, off: tuple[float, float]) -> dict[str, Shape]:
         "happy": dot_at(0.0, ox * 0.5, -0.004),
         "relaxed": dot_at(r * 0.5, ox, -0.012),
         "surprised": dot_at(r * 1.15, ox * 1.12, oy * 1.12 + 0.002),
+        "angry": dot_at(r * 0.6, ox, -0.012),
+        "sad": dot_at(r * 0.75, ox, -0.01),
     }
 
 
@@ -343,7 +358,9 @@ def _mouth_shapes() -> dict[str, Shape]:
         "oh": _mouth_shape(0.018, 0.012, 0.026, 0.0),
         "happy": _mouth_shape(0.027, 0.002, 0.021, 0.012),
         "relaxed": _mouth_shape(0.022, 0.0025, 0.0045, 0.008),
-        "surprised": _mouth_shape(0.014, 0.014, 0.02, 0.0),
+        "surprised": _mouth_shape(0.017, 0.016, 0.024, 0.0),
+        "angry": _mouth_shape(0.023, 0.004, 0.008, -0.011),
+        "sad": _mouth_shape(0.021, 0.003, 0.0045, -0.011),
     }
 
 
@@ -351,7 +368,7 @@ def _mouth_shapes() -> dict[str, Shape]:
 _EYE_EXPRESSIONS = {
     "blink": ("blink", "blink"), "blinkLeft": ("blink", None), "blinkRight": (None, "blink"),
     "happy": ("happy", "happy"), "relaxed": ("relaxed", "relaxed"),
-    "surprised": ("surprised", "surprised"),
+    "surprised": ("surprised", "surprised"), "angry": ("angry", "angry"), "sad": ("sad", "sad"),
 }
 
 
@@ -361,7 +378,7 @@ def _face(mesh: _MeshBuilder) -> None:
         left = s > 0
         bone = "LeftEye" if left else "RightEye"
         features = [
-            ("Eye", _eye_shapes(), 0.0025, 24, (0.5, 1.0)),
+            ("Eye", _eye_shapes(s), 0.0025, 24, (0.5, 1.0)),
             ("EyeHighlight", _highlight_shapes(0.0095, (-0.008, 0.015)), 0.0045, 14, (1.0,)),
             ("EyeHighlight", _highlight_shapes(0.0045, (0.009, -0.014)), 0.0045, 10, (1.0,)),
         ]

@@ -13,7 +13,7 @@ from app.avatar.figure import EXPRESSIONS, MaterialSpec
 from app.avatar.gltf_writer import GltfLayout
 from app.avatar.rig import BONES, HAIR_CHAINS, HEAD_CENTER, bone_index, mirrored
 from app.avatar.spring import HEAD_COLLIDER_RADIUS, JOINT_SETTINGS
-from app.avatar.vrm1 import AUTHOR, TITLE
+from app.avatar.vrm1 import AUTHOR, BINARY, TITLE
 
 __all__ = ["EXTENSIONS_USED", "PRESET_NAMES", "frame", "material_properties", "vrm_extensions"]
 
@@ -24,7 +24,8 @@ EXPORTER_VERSION = "CompanionStage-1"
 PRESET_NAMES: dict[str, tuple[str, str]] = {
     "aa": ("a", "A"), "ih": ("i", "I"), "ou": ("u", "U"), "ee": ("e", "E"), "oh": ("o", "O"),
     "blink": ("blink", "Blink"), "blinkLeft": ("blink_l", "Blink_L"),
-    "blinkRight": ("blink_r", "Blink_R"), "happy": ("joy", "Joy"), "relaxed": ("fun", "Fun"),
+    "blinkRight": ("blink_r", "Blink_R"), "happy": ("joy", "Joy"), "angry": ("angry", "Angry"),
+    "sad": ("sorrow", "Sorrow"), "relaxed": ("fun", "Fun"),
     "surprised": ("unknown", "Surprised"),
 }
 
@@ -116,7 +117,7 @@ def _blend_shapes(layout: GltfLayout) -> dict[str, Any]:
             "presetName": preset,
             "binds": [{"mesh": face, "index": layout.morph_indices[expr], "weight": 100.0}],
             "materialValues": [],
-            "isBinary": False,
+            "isBinary": expr in BINARY,
         })
     return {"blendShapeGroups": groups}
 

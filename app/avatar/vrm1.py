@@ -21,7 +21,10 @@ TITLE = "Companion Stage Default"
 AUTHOR = "Companion Stage"
 
 #: Expressions that should stop the automatic blink while they are shown.
-_BLOCKS_BLINK = {"happy", "relaxed", "surprised"}
+_BLOCKS_BLINK = {"happy", "angry", "sad", "relaxed", "surprised"}
+
+#: Snaps on or off instead of fading: exercises the runtime's binary handling.
+BINARY = {"surprised"}
 
 
 def frame(v: tuple[float, float, float]) -> tuple[float, float, float]:
@@ -89,7 +92,7 @@ def _expressions(layout: GltfLayout) -> dict[str, Any]:
                 {"node": face, "index": layout.morph_indices[name], "weight": 1.0}],
             "materialColorBinds": [],
             "textureTransformBinds": [],
-            "isBinary": False,
+            "isBinary": name in BINARY,
             "overrideBlink": "block" if name in _BLOCKS_BLINK else "none",
             "overrideLookAt": "none",
             "overrideMouth": "none",

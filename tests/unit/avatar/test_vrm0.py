@@ -58,7 +58,10 @@ def test_faces_minus_z_with_its_left_hand_on_minus_x(glb: Glb) -> None:
 def test_blend_shape_groups_bind_existing_morphs(glb: Glb) -> None:
     groups = glb.vrm["blendShapeMaster"]["blendShapeGroups"]
     presets = {g["presetName"] for g in groups}
-    assert {"a", "i", "u", "e", "o", "blink", "blink_l", "blink_r", "joy"} <= presets <= PRESETS
+    wanted = {"a", "i", "u", "e", "o", "blink", "blink_l", "blink_r", "joy", "angry", "sorrow",
+              "fun", "neutral"}
+    assert wanted <= presets <= PRESETS
+    assert any(g["isBinary"] for g in groups)
     for group in groups:
         for bind in group["binds"]:
             mesh = glb.json["meshes"][bind["mesh"]]

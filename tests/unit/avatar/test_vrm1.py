@@ -85,8 +85,11 @@ def test_faces_plus_z_with_its_left_hand_on_plus_x(glb: Glb) -> None:
 
 def test_expressions_bind_existing_morph_targets(glb: Glb) -> None:
     preset = glb.vrm["expressions"]["preset"]
-    wanted = {"aa", "ih", "ou", "ee", "oh", "blink", "blinkLeft", "blinkRight", "happy"}
+    wanted = {"aa", "ih", "ou", "ee", "oh", "blink", "blinkLeft", "blinkRight", "happy", "angry",
+              "sad", "relaxed", "surprised"}
     assert set(preset) >= wanted
+    assert any(e["isBinary"] for e in preset.values()), "one binary expression is exercised"
+    assert preset["happy"]["overrideBlink"] == "block" and preset["aa"]["overrideBlink"] == "none"
     for name, expr in preset.items():
         (bind,) = expr["morphTargetBinds"]
         node = glb.json["nodes"][bind["node"]]
