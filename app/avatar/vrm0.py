@@ -11,8 +11,8 @@ from typing import Any
 
 from app.avatar.figure import EXPRESSIONS, MaterialSpec
 from app.avatar.gltf_writer import GltfLayout
-from app.avatar.rig import BONES, HAIR_CHAINS, HEAD_CENTER, bone_index, mirrored
-from app.avatar.spring import HEAD_COLLIDER_RADIUS, JOINT_SETTINGS
+from app.avatar.rig import BONES, HAIR_CHAINS, bone_index, mirrored
+from app.avatar.spring import COLLIDERS, JOINT_SETTINGS
 from app.avatar.vrm1 import AUTHOR, BINARY, TITLE
 
 __all__ = ["EXTENSIONS_USED", "PRESET_NAMES", "frame", "material_properties", "vrm_extensions"]
@@ -127,9 +127,21 @@ def _degree_map(y_range: float) -> dict[str, Any]:
 
 
 def _secondary(layout: GltfLayout) -> dict[str, Any]:
-    head = BONES[bone_index("Head")]
-    offset = [HEAD_CENTER[i] - head.head[i] for i in range(3)]
+    """One collider group per collider bone; capsules become rows of spheres.
+
+    UniVRM 0.x stores offsets in Unity's axes (glTF with Z negated); every offset here has
+    z == 0, so the value is the same whichever way a reader converts it.
+    """
     s = JOINT_SETTINGS
+    groups = []
+    for collider in COLLIDERS:
+        if any(c[2] != 0.0 for c in collider.spheres()):
+            raise ValueError(f"collider on {collider.bone}: keep z == 0 (0.x axis ambiguity)")
+        groups.append({
+            "node": layout.bone_nodes[collider.bone],
+            "colliders": [{"offset": _xyz(frame(c)), "radius": collider.radius}
+                          for c in collider.spheres()],
+        })
     return {
         "boneGroups": [{
             "comment": "TwinTails",
@@ -140,13 +152,9 @@ def _secondary(layout: GltfLayout) -> dict[str, Any]:
             "center": -1,
             "hitRadius": s["hitRadius"],
             "bones": [layout.bone_nodes[chain[0]] for chain in HAIR_CHAINS.values()],
-            "colliderGroups": [0],
+            "colliderGroups": list(range(len(groups))),
         }],
-        "colliderGroups": [{
-            "node": layout.bone_nodes["Head"],
-            "colliders": [{"offset": _xyz(mirrored((offset[0], offset[1], offset[2]))),
-                           "radius": HEAD_COLLIDER_RADIUS}],
-        }],
+        "colliderGroups": groups,
     }
 
 

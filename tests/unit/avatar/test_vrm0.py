@@ -100,9 +100,13 @@ def test_secondary_animation_swings_the_twin_tails_off_the_head(glb: Glb) -> Non
         assert glb.json["nodes"][root]["name"].startswith("HairTail")
         assert len(glb.json["nodes"][root].get("children", [])) == 1
         assert root in glb.json["nodes"][bones["head"]]["children"]
-    (colliders,) = sec["colliderGroups"]
-    assert colliders["node"] == bones["head"] and colliders["colliders"][0]["radius"] > 0.1
-    assert group["colliderGroups"] == [0]
+    groups = sec["colliderGroups"]
+    assert groups[0]["node"] == bones["head"] and groups[0]["colliders"][0]["radius"] > 0.1
+    assert {g["node"] for g in groups} >= {bones["upperChest"], bones["leftUpperArm"]}
+    assert sorted(group["colliderGroups"]) == list(range(len(groups)))
+    for g in groups:
+        for c in g["colliders"]:
+            assert set(c["offset"]) == {"x", "y", "z"} and c["radius"] > 0
 
 
 def test_first_person_and_look_at(glb: Glb) -> None:
