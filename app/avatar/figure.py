@@ -21,6 +21,7 @@ from app.avatar.geometry import (
     ellipsoid_normal,
     ellipsoid_surface_z,
     scale,
+    snap3,
     sub,
     tube,
 )
@@ -47,6 +48,9 @@ class MaterialSpec:
     shading_shift: float = -0.05
     shading_toony: float = 0.9
     rim: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    alpha_mode: str = "OPAQUE"  # glTF alphaMode: OPAQUE, MASK (cutout) or BLEND
+    alpha: float = 1.0
+    emissive: tuple[float, float, float] = (0.0, 0.0, 0.0)  # sRGB, 0..1
 
 
 def _hex(code: str) -> tuple[float, float, float]:
@@ -61,16 +65,20 @@ MATERIALS: tuple[MaterialSpec, ...] = (
     MaterialSpec("Shoes", _hex("8E3B46"), _hex("5A2330")),
     MaterialSpec("Hair", _hex("F49AC1"), _hex("C9628F"), double_sided=True, rim=(0.2, 0.1, 0.15)),
     MaterialSpec("Eye", _hex("4A2C6E"), _hex("2E1A48"), outline=False, shading_toony=1.0),
-    MaterialSpec("EyeHighlight", _hex("FFFFFF"), _hex("FFFFFF"), outline=False),
+    # cutout and emissive: the sparkle in the eyes stays bright in a dim scene
+    MaterialSpec("EyeHighlight", _hex("FFFFFF"), _hex("FFFFFF"), outline=False,
+                 alpha_mode="MASK", emissive=(0.55, 0.55, 0.55)),
     MaterialSpec("Mouth", _hex("C94A5E"), _hex("A4364A"), outline=False),
-    MaterialSpec("Blush", _hex("FFB0BE"), _hex("F59AAA"), outline=False),
+    # blended, so the cheeks blush softly over whatever skin tone is under them
+    MaterialSpec("Blush", _hex("FF8AA0"), _hex("F27A92"), outline=False, alpha_mode="BLEND",
+                 alpha=0.55),
 )
 
 #: Face morph targets in mesh order; the canonical names are the VRM 1.0 preset names.
 EXPRESSIONS: tuple[str, ...] = (
     "aa", "ih", "ou", "ee", "oh",
     "blink", "blinkLeft", "blinkRight",
-    "happy", "relaxed", "surprised",
+    "happy", "angry", "sad", "relaxed", "surprised",
 )
 
 
@@ -119,9 +127,10 @@ class _MeshBuilder:
             self._by_material[material] = prim
             self.spec.primitives.append(prim)
         base = len(prim.positions)
-        prim.positions += piece.positions
-        prim.normals += piece.normals()
-        for p in piece.positions:
+        positions = [snap3(p) for p in piece.positions]
+        prim.positions += positions
+        prim.normals += [snap3(n) for n in piece.normals()]
+        for p in positions:
             (j0, j1), (w0, w1) = skin_weights(p, bones)
             prim.joints.append((j0, j1, 0, 0))
             prim.weights.append((w0, w1, 0.0, 0.0))
@@ -129,7 +138,8 @@ class _MeshBuilder:
             prim.indices += [base + i for i in tri]
         for name in self.spec.morph_names:
             deltas = (morphs or {}).get(name)
-            prim.morphs[name] += deltas if deltas else [(0.0, 0.0, 0.0)] * len(piece.positions)
+            prim.morphs[name] += ([snap3(d) for d in deltas] if deltas
+                                  else [(0.0, 0.0, 0.0)] * len(piece.positions))
 
 
 # --------------------------------------------------------------------------- body
@@ -289,7 +299,18 @@ def _half_eye(rx: float, ry: float) -> Shape:
     return shape
 
 
-def _eye_shapes() -> dict[str, Shape]:
+def _slanted_lid(rx: float, ry: float, height: float, tilt: float, outward: float) -> Shape:
+    """The open eye cut by a straight upper lid; ``tilt`` > 0 lifts the outer corner (angry),
+    < 0 lets it droop (sad). ``outward`` is +1 when the outer corner lies towards +x."""
+
+    def shape(t: float) -> tuple[float, float]:
+        dx, dy = rx * math.cos(t), ry * math.sin(t)
+        lid = ry * (height + tilt * outward * dx / rx)
+        return (dx, min(dy, lid) - 0.004)
+    return shape
+
+
+def _eye_shapes(outward: float) -> dict[str, Shape]:
     rx, ry = 0.027, 0.037
     return {
         "neutral": _ellipse(rx, ry),
@@ -297,6 +318,8 @@ def _eye_shapes() -> dict[str, Shape]:
         "happy": _lid_line(rx * 1.05, 0.011, -0.006),
         "relaxed": _half_eye(rx * 1.02, ry),
         "surprised": _ellipse(rx * 1.12, ry * 1.12, 0.002),
+        "angry": _slanted_lid(rx, ry, 0.2, 0.45, outward),
+        "sad": _slanted_lid(rx, ry, 0.3, -0.4, outward),
     }
 
 
@@ -312,6 +335,8 @@ def _highlight_shapes(r: float, off: tuple[float, float]) -> dict[str, Shape]:
         "happy": dot_at(0.0, ox * 0.5, -0.004),
         "relaxed": dot_at(r * 0.5, ox, -0.012),
         "surprised": dot_at(r * 1.15, ox * 1.12, oy * 1.12 + 0.002),
+        "angry": dot_at(r * 0.6, ox, -0.012),
+        "sad": dot_at(r * 0.75, ox, -0.01),
     }
 
 
@@ -333,7 +358,9 @@ def _mouth_shapes() -> dict[str, Shape]:
         "oh": _mouth_shape(0.018, 0.012, 0.026, 0.0),
         "happy": _mouth_shape(0.027, 0.002, 0.021, 0.012),
         "relaxed": _mouth_shape(0.022, 0.0025, 0.0045, 0.008),
-        "surprised": _mouth_shape(0.014, 0.014, 0.02, 0.0),
+        "surprised": _mouth_shape(0.017, 0.016, 0.024, 0.0),
+        "angry": _mouth_shape(0.023, 0.004, 0.008, -0.011),
+        "sad": _mouth_shape(0.021, 0.003, 0.0045, -0.011),
     }
 
 
@@ -341,7 +368,7 @@ def _mouth_shapes() -> dict[str, Shape]:
 _EYE_EXPRESSIONS = {
     "blink": ("blink", "blink"), "blinkLeft": ("blink", None), "blinkRight": (None, "blink"),
     "happy": ("happy", "happy"), "relaxed": ("relaxed", "relaxed"),
-    "surprised": ("surprised", "surprised"),
+    "surprised": ("surprised", "surprised"), "angry": ("angry", "angry"), "sad": ("sad", "sad"),
 }
 
 
@@ -351,7 +378,7 @@ def _face(mesh: _MeshBuilder) -> None:
         left = s > 0
         bone = "LeftEye" if left else "RightEye"
         features = [
-            ("Eye", _eye_shapes(), 0.0025, 24, (0.5, 1.0)),
+            ("Eye", _eye_shapes(s), 0.0025, 24, (0.5, 1.0)),
             ("EyeHighlight", _highlight_shapes(0.0095, (-0.008, 0.015)), 0.0045, 14, (1.0,)),
             ("EyeHighlight", _highlight_shapes(0.0045, (0.009, -0.014)), 0.0045, 10, (1.0,)),
         ]

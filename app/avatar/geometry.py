@@ -24,11 +24,24 @@ __all__ = [
     "length",
     "normalize",
     "scale",
+    "snap",
+    "snap3",
     "sub",
     "tube",
 ]
 
 Vec3 = tuple[float, float, float]
+
+
+def snap(x: float) -> float:
+    """Round to 6 decimals (micrometres), so last-bit differences between libm builds
+    (sin, cos, pow) cannot reach the output bytes; never returns -0.0."""
+    r = round(x, 6)
+    return 0.0 if r == 0.0 else r
+
+
+def snap3(v: Vec3) -> Vec3:
+    return (snap(v[0]), snap(v[1]), snap(v[2]))
 
 
 def add(a: Vec3, b: Vec3) -> Vec3:

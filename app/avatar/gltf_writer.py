@@ -17,21 +17,16 @@ import pygltflib
 
 from app.avatar.figure import Figure, MaterialSpec
 from app.avatar.geometry import Vec3
+from app.avatar.geometry import snap as q  # every float written is snapped
 from app.avatar.rig import BONES
 
-__all__ = ["GltfLayout", "build_gltf", "canonical_json", "q", "srgb_to_linear", "to_glb"]
+__all__ = ["GltfLayout", "build_gltf", "canonical_json", "srgb_to_linear", "to_glb"]
 
 GENERATOR = "Companion Stage avatar generator 1"
 
 _FLOAT = pygltflib.FLOAT
 _UBYTE = pygltflib.UNSIGNED_BYTE
 _USHORT = pygltflib.UNSIGNED_SHORT
-
-
-def q(x: float) -> float:
-    """Round to 6 decimals (micrometres): hides last-bit differences between libm builds."""
-    r = round(x, 6)
-    return 0.0 if r == 0.0 else r  # no "-0.0" in JSON
 
 
 def srgb_to_linear(c: float) -> float:
@@ -132,12 +127,14 @@ class _Accessors:
 
 
 def _material(spec: MaterialSpec, extension: dict[str, Any] | None) -> pygltflib.Material:
-    base = [srgb_to_linear(c) for c in spec.base] + [1.0]
+    base = [srgb_to_linear(c) for c in spec.base] + [spec.alpha]
     return pygltflib.Material(
         name=spec.name,
         pbrMetallicRoughness=pygltflib.PbrMetallicRoughness(
             baseColorFactor=base, metallicFactor=0.0, roughnessFactor=1.0),
-        alphaMode=pygltflib.OPAQUE,
+        emissiveFactor=[srgb_to_linear(c) for c in spec.emissive],
+        alphaMode=spec.alpha_mode,
+        alphaCutoff=0.5 if spec.alpha_mode == pygltflib.MASK else None,
         doubleSided=spec.double_sided,
         extensions=canonical_json(extension) if extension else {},
     )

@@ -15,10 +15,11 @@ from dataclasses import dataclass
 
 from app.avatar.figure import Figure, MaterialSpec
 from app.avatar.geometry import Vec3, dot, normalize
+from app.avatar.pose import ARMS_DOWN, pose_positions
 
 __all__ = ["Portrait", "encode_png", "render_portrait"]
 
-_LIGHT: Vec3 = normalize((-0.35, 0.55, 0.75))
+_LIGHT: Vec3 = normalize((-0.3, 0.5, 0.85))
 _OUTLINE = (0.26, 0.17, 0.25)
 
 
@@ -49,13 +50,13 @@ def _shade(mat: MaterialSpec, n: Vec3) -> tuple[float, float, float]:
     t = t * t * (3.0 - 2.0 * t)
     rim = max(0.0, 1.0 - n[2]) ** 3 * 0.6
     return tuple(
-        min(1.0, s + (b - s) * t + rc * rim)
-        for s, b, rc in zip(mat.shade, mat.base, mat.rim, strict=True)
+        min(1.0, s + (b - s) * t + rc * rim + e)
+        for s, b, rc, e in zip(mat.shade, mat.base, mat.rim, mat.emissive, strict=True)
     )  # type: ignore[return-value]
 
 
 def render_portrait(figure: Figure, view: Portrait = Portrait()) -> bytes:
-    """RGB portrait of the figure facing the viewer, as PNG bytes."""
+    """RGB portrait of the figure facing the viewer, arms lowered, as PNG bytes."""
     ss = view.supersample
     w = view.size * ss
     half = view.span / 2.0
@@ -64,13 +65,16 @@ def render_portrait(figure: Figure, view: Portrait = Portrait()) -> bytes:
     depth = [-1e9] * (w * w)
     color: list[tuple[float, float, float] | None] = [None] * (w * w)
     materials = {m.name: m for m in figure.materials}
-    for mesh in figure.meshes:
-        for prim in mesh.primitives:
-            mat = materials[prim.material]
-            pts = [((p[0] - x0) * px_per_m, (y1 - p[1]) * px_per_m, p[2]) for p in prim.positions]
-            idx = prim.indices
-            for t in range(0, len(idx), 3):
-                _raster(pts, prim.normals, idx[t], idx[t + 1], idx[t + 2], w, depth, color, mat)
+    prims = [p for mesh in figure.meshes for p in mesh.primitives]
+    # blended surfaces last, over everything opaque, like a real renderer's transparent pass
+    prims.sort(key=lambda p: materials[p.material].alpha_mode == "BLEND")
+    for prim in prims:
+        mat = materials[prim.material]
+        posed, normals = pose_positions(prim, ARMS_DOWN)
+        pts = [((p[0] - x0) * px_per_m, (y1 - p[1]) * px_per_m, p[2]) for p in posed]
+        idx = prim.indices
+        for t in range(0, len(idx), 3):
+            _raster(pts, normals, idx[t], idx[t + 1], idx[t + 2], w, depth, color, mat)
     outlined = _outline(depth, w, ss)
     rows = []
     for y in range(view.size):
@@ -131,7 +135,8 @@ def _raster(
             i = py * w + px
             if z <= depth[i]:
                 continue
-            depth[i] = z
+            if mat.alpha_mode != "BLEND":
+                depth[i] = z
             n = normalize((
                 wa * na[0] + wb * nb[0] + wc * nc[0],
                 wa * na[1] + wb * nb[1] + wc * nc[1],
@@ -139,7 +144,13 @@ def _raster(
             ))
             if n[2] < 0.0:
                 n = (-n[0], -n[1], -n[2])
-            color[i] = _shade(mat, n)
+            lit = _shade(mat, n)
+            if mat.alpha_mode == "BLEND":
+                under = color[i] or _background(py / w, px / w)
+                k = mat.alpha
+                lit = (lit[0] * k + under[0] * (1.0 - k), lit[1] * k + under[1] * (1.0 - k),
+                       lit[2] * k + under[2] * (1.0 - k))
+            color[i] = lit
 
 
 def _outline(depth: list[float], w: int, ss: int) -> list[bool]:

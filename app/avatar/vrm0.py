@@ -11,9 +11,9 @@ from typing import Any
 
 from app.avatar.figure import EXPRESSIONS, MaterialSpec
 from app.avatar.gltf_writer import GltfLayout
-from app.avatar.rig import BONES, HAIR_CHAINS, HEAD_CENTER, bone_index, mirrored
-from app.avatar.spring import HEAD_COLLIDER_RADIUS, JOINT_SETTINGS
-from app.avatar.vrm1 import AUTHOR, TITLE
+from app.avatar.rig import BONES, HAIR_CHAINS, bone_index, mirrored
+from app.avatar.spring import COLLIDERS, JOINT_SETTINGS
+from app.avatar.vrm1 import AUTHOR, BINARY, TITLE
 
 __all__ = ["EXTENSIONS_USED", "PRESET_NAMES", "frame", "material_properties", "vrm_extensions"]
 
@@ -24,7 +24,8 @@ EXPORTER_VERSION = "CompanionStage-1"
 PRESET_NAMES: dict[str, tuple[str, str]] = {
     "aa": ("a", "A"), "ih": ("i", "I"), "ou": ("u", "U"), "ee": ("e", "E"), "oh": ("o", "O"),
     "blink": ("blink", "Blink"), "blinkLeft": ("blink_l", "Blink_L"),
-    "blinkRight": ("blink_r", "Blink_R"), "happy": ("joy", "Joy"), "relaxed": ("fun", "Fun"),
+    "blinkRight": ("blink_r", "Blink_R"), "happy": ("joy", "Joy"), "angry": ("angry", "Angry"),
+    "sad": ("sorrow", "Sorrow"), "relaxed": ("fun", "Fun"),
     "surprised": ("unknown", "Surprised"),
 }
 
@@ -37,12 +38,27 @@ def _xyz(v: tuple[float, float, float] | list[float]) -> dict[str, float]:
     return {"x": v[0], "y": v[1], "z": v[2]}
 
 
+#: glTF alphaMode -> (_BlendMode, renderQueue, RenderType tag, keyword) as UniVRM writes them.
+_BLEND_MODES: dict[str, tuple[float, int, str, str | None]] = {
+    "OPAQUE": (0.0, 2000, "Opaque", None),
+    "MASK": (1.0, 2450, "TransparentCutout", "_ALPHATEST_ON"),
+    "BLEND": (2.0, 3000, "Transparent", "_ALPHABLEND_ON"),
+}
+
+
 def material_properties(spec: MaterialSpec) -> dict[str, Any]:
     outline = 1 if spec.outline else 0
+    blend_mode, queue, render_type, keyword = _BLEND_MODES[spec.alpha_mode]
+    blended = spec.alpha_mode == "BLEND"
+    keywords: dict[str, bool] = {}
+    if spec.outline:
+        keywords.update({"MTOON_OUTLINE_WIDTH_WORLD": True, "MTOON_OUTLINE_COLOR_FIXED": True})
+    if keyword:
+        keywords[keyword] = True
     return {
         "name": spec.name,
         "shader": "VRM/MToon",
-        "renderQueue": 2000,
+        "renderQueue": queue,
         "floatProperties": {
             "_Cutoff": 0.5, "_BumpScale": 1.0, "_ReceiveShadowRate": 1.0,
             "_ShadingGradeRate": 1.0, "_ShadeShift": spec.shading_shift,
@@ -51,24 +67,24 @@ def material_properties(spec: MaterialSpec) -> dict[str, Any]:
             "_RimLift": 0.1, "_OutlineWidth": 0.3 if spec.outline else 0.0,
             "_OutlineScaledMaxDistance": 1.0, "_OutlineLightingMix": 1.0,
             "_UvAnimScrollX": 0.0, "_UvAnimScrollY": 0.0, "_UvAnimRotation": 0.0,
-            "_MToonVersion": 38.0, "_DebugMode": 0.0, "_BlendMode": 0.0,
+            "_MToonVersion": 38.0, "_DebugMode": 0.0, "_BlendMode": blend_mode,
             "_OutlineWidthMode": float(outline), "_OutlineColorMode": 0.0,
             "_CullMode": 0.0 if spec.double_sided else 2.0, "_OutlineCullMode": 1.0,
-            "_SrcBlend": 1.0, "_DstBlend": 0.0, "_ZWrite": 1.0,
+            "_SrcBlend": 5.0 if blended else 1.0, "_DstBlend": 10.0 if blended else 0.0,
+            "_ZWrite": 0.0 if blended else 1.0,
         },
         "vectorProperties": {
-            "_Color": [*spec.base, 1.0],
+            "_Color": [*spec.base, spec.alpha],
             "_ShadeColor": [*spec.shade, 1.0],
             "_RimColor": [*spec.rim, 1.0],
             "_OutlineColor": [0.26, 0.17, 0.25, 1.0],
-            "_EmissionColor": [0.0, 0.0, 0.0, 1.0],
+            "_EmissionColor": [*spec.emissive, 1.0],
             "_MainTex": [0.0, 0.0, 1.0, 1.0],
             "_ShadeTexture": [0.0, 0.0, 1.0, 1.0],
         },
         "textureProperties": {},
-        "keywordMap": {"MTOON_OUTLINE_WIDTH_WORLD": True, "MTOON_OUTLINE_COLOR_FIXED": True}
-        if spec.outline else {},
-        "tagMap": {"RenderType": "Opaque"},
+        "keywordMap": keywords,
+        "tagMap": {"RenderType": render_type},
     }
 
 
@@ -101,7 +117,7 @@ def _blend_shapes(layout: GltfLayout) -> dict[str, Any]:
             "presetName": preset,
             "binds": [{"mesh": face, "index": layout.morph_indices[expr], "weight": 100.0}],
             "materialValues": [],
-            "isBinary": False,
+            "isBinary": expr in BINARY,
         })
     return {"blendShapeGroups": groups}
 
@@ -111,9 +127,21 @@ def _degree_map(y_range: float) -> dict[str, Any]:
 
 
 def _secondary(layout: GltfLayout) -> dict[str, Any]:
-    head = BONES[bone_index("Head")]
-    offset = [HEAD_CENTER[i] - head.head[i] for i in range(3)]
+    """One collider group per collider bone; capsules become rows of spheres.
+
+    UniVRM 0.x stores offsets in Unity's axes (glTF with Z negated); every offset here has
+    z == 0, so the value is the same whichever way a reader converts it.
+    """
     s = JOINT_SETTINGS
+    groups = []
+    for collider in COLLIDERS:
+        if any(c[2] != 0.0 for c in collider.spheres()):
+            raise ValueError(f"collider on {collider.bone}: keep z == 0 (0.x axis ambiguity)")
+        groups.append({
+            "node": layout.bone_nodes[collider.bone],
+            "colliders": [{"offset": _xyz(frame(c)), "radius": collider.radius}
+                          for c in collider.spheres()],
+        })
     return {
         "boneGroups": [{
             "comment": "TwinTails",
@@ -124,13 +152,9 @@ def _secondary(layout: GltfLayout) -> dict[str, Any]:
             "center": -1,
             "hitRadius": s["hitRadius"],
             "bones": [layout.bone_nodes[chain[0]] for chain in HAIR_CHAINS.values()],
-            "colliderGroups": [0],
+            "colliderGroups": list(range(len(groups))),
         }],
-        "colliderGroups": [{
-            "node": layout.bone_nodes["Head"],
-            "colliders": [{"offset": _xyz(mirrored((offset[0], offset[1], offset[2]))),
-                           "radius": HEAD_COLLIDER_RADIUS}],
-        }],
+        "colliderGroups": groups,
     }
 
 

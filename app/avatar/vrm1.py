@@ -10,8 +10,8 @@ from typing import Any
 
 from app.avatar.figure import EXPRESSIONS, MaterialSpec
 from app.avatar.gltf_writer import GltfLayout, srgb_to_linear
-from app.avatar.rig import BONES, HAIR_CHAINS, HEAD_CENTER, bone_index
-from app.avatar.spring import HEAD_COLLIDER_RADIUS, JOINT_SETTINGS
+from app.avatar.rig import BONES, HAIR_CHAINS, bone_index
+from app.avatar.spring import COLLIDER_GROUPS, COLLIDERS, JOINT_SETTINGS
 
 __all__ = ["EXTENSIONS_USED", "frame", "material_extension", "vrm_extensions"]
 
@@ -21,7 +21,10 @@ TITLE = "Companion Stage Default"
 AUTHOR = "Companion Stage"
 
 #: Expressions that should stop the automatic blink while they are shown.
-_BLOCKS_BLINK = {"happy", "relaxed", "surprised"}
+_BLOCKS_BLINK = {"happy", "angry", "sad", "relaxed", "surprised"}
+
+#: Snaps on or off instead of fading: exercises the runtime's binary handling.
+BINARY = {"surprised"}
 
 
 def frame(v: tuple[float, float, float]) -> tuple[float, float, float]:
@@ -89,7 +92,7 @@ def _expressions(layout: GltfLayout) -> dict[str, Any]:
                 {"node": face, "index": layout.morph_indices[name], "weight": 1.0}],
             "materialColorBinds": [],
             "textureTransformBinds": [],
-            "isBinary": False,
+            "isBinary": name in BINARY,
             "overrideBlink": "block" if name in _BLOCKS_BLINK else "none",
             "overrideLookAt": "none",
             "overrideMouth": "none",
@@ -101,9 +104,18 @@ def _range(output: float) -> dict[str, float]:
     return {"inputMaxValue": 90.0, "outputScale": output}
 
 
+def _collider(layout: GltfLayout, index: int) -> dict[str, Any]:
+    c = COLLIDERS[index]
+    if c.tail is None:
+        shape = {"sphere": {"offset": list(frame(c.offset)), "radius": c.radius}}
+    else:
+        shape = {"capsule": {"offset": list(frame(c.offset)), "radius": c.radius,
+                             "tail": list(frame(c.tail))}}
+    return {"node": layout.bone_nodes[c.bone], "shape": shape}
+
+
 def _spring(layout: GltfLayout) -> dict[str, Any]:
-    head = BONES[bone_index("Head")]
-    offset = [HEAD_CENTER[i] - head.head[i] for i in range(3)]
+    groups = list(COLLIDER_GROUPS.items())
     springs = []
     for name, chain in HAIR_CHAINS.items():
         joints = []
@@ -111,12 +123,13 @@ def _spring(layout: GltfLayout) -> dict[str, Any]:
             joint: dict[str, Any] = {"node": layout.bone_nodes[node_name]}
             joint.update(JOINT_SETTINGS)
             joints.append(joint)
-        springs.append({"name": name, "joints": joints, "colliderGroups": [0]})
+        springs.append({"name": name, "joints": joints,
+                        "colliderGroups": list(range(len(groups)))})
     return {
         "specVersion": "1.0",
-        "colliders": [{"node": layout.bone_nodes["Head"],
-                       "shape": {"sphere": {"offset": offset, "radius": HEAD_COLLIDER_RADIUS}}}],
-        "colliderGroups": [{"name": "Head", "colliders": [0]}],
+        "colliders": [_collider(layout, i) for i in range(len(COLLIDERS))],
+        "colliderGroups": [{"name": name, "colliders": list(members)}
+                           for name, members in groups],
         "springs": springs,
     }
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import struct
 import subprocess
 import sys
 from pathlib import Path
@@ -24,9 +26,23 @@ def test_regenerated_files_match_the_shipped_ones_byte_for_byte(tmp_path: Path) 
     for version in DEFAULT_AVATAR_VERSIONS:
         fresh = (tmp_path / AVATAR_FILES[version]).read_bytes()
         shipped = default_avatar_path(version).read_bytes()
-        assert fresh == shipped, (
-            f"{AVATAR_FILES[version]} is stale: run python -m app.avatar.generate "
-            "--out app/avatar/data")
+        assert fresh == shipped, _explain(AVATAR_FILES[version], fresh, shipped)
+
+
+def _explain(name: str, fresh: bytes, shipped: bytes) -> str:
+    """Say where the bytes part: a stale file, or only the zlib-compressed thumbnail."""
+    at = next((i for i, (a, b) in enumerate(zip(fresh, shipped, strict=False)) if a != b),
+              min(len(fresh), len(shipped)))
+    (json_len,) = struct.unpack_from("<I", shipped, 12)
+    doc = json.loads(shipped[20:20 + json_len])
+    view = doc["bufferViews"][doc["images"][0]["bufferView"]]
+    image_start = 20 + json_len + 8 + view.get("byteOffset", 0)
+    if len(fresh) == len(shipped) and image_start <= at < image_start + view["byteLength"]:
+        where = "inside the thumbnail PNG: this zlib build compresses differently"
+    else:
+        where = ("the file is stale: run python -m app.avatar.generate --out app/avatar/data "
+                 "and commit the result (unless only the PNG's length moved: another zlib)")
+    return f"{name} differs from a fresh build at byte {at}; {where}"
 
 
 def test_in_process_generation_is_repeatable(

@@ -58,7 +58,10 @@ def test_faces_minus_z_with_its_left_hand_on_minus_x(glb: Glb) -> None:
 def test_blend_shape_groups_bind_existing_morphs(glb: Glb) -> None:
     groups = glb.vrm["blendShapeMaster"]["blendShapeGroups"]
     presets = {g["presetName"] for g in groups}
-    assert {"a", "i", "u", "e", "o", "blink", "blink_l", "blink_r", "joy"} <= presets <= PRESETS
+    wanted = {"a", "i", "u", "e", "o", "blink", "blink_l", "blink_r", "joy", "angry", "sorrow",
+              "fun", "neutral"}
+    assert wanted <= presets <= PRESETS
+    assert any(g["isBinary"] for g in groups)
     for group in groups:
         for bind in group["binds"]:
             mesh = glb.json["meshes"][bind["mesh"]]
@@ -71,12 +74,20 @@ def test_blend_shape_groups_bind_existing_morphs(glb: Glb) -> None:
 def test_material_properties_are_mtoon_in_material_order(glb: Glb) -> None:
     props = glb.vrm["materialProperties"]
     assert [p["name"] for p in props] == [m["name"] for m in glb.json["materials"]]
-    for p in props:
+    render_types = {"OPAQUE": "Opaque", "MASK": "TransparentCutout", "BLEND": "Transparent"}
+    for p, material in zip(props, glb.json["materials"], strict=True):
         assert p["shader"] == "VRM/MToon"
         assert {"_ShadeShift", "_ShadeToony", "_OutlineWidth"} <= set(p["floatProperties"])
         assert len(p["vectorProperties"]["_Color"]) == 4
         assert len(p["vectorProperties"]["_ShadeColor"]) == 4
-        assert p["tagMap"]["RenderType"] == "Opaque"
+        mode = material.get("alphaMode", "OPAQUE")
+        assert p["tagMap"]["RenderType"] == render_types[mode]
+        assert p["floatProperties"]["_BlendMode"] == list(render_types).index(mode)
+        assert p["vectorProperties"]["_Color"][3] == material["pbrMetallicRoughness"][
+            "baseColorFactor"][3]
+    # the default exercises every MToon blend mode and at least one double-sided material
+    assert {m.get("alphaMode", "OPAQUE") for m in glb.json["materials"]} == set(render_types)
+    assert any(p["floatProperties"]["_CullMode"] == 0 for p in props)
 
 
 def test_secondary_animation_swings_the_twin_tails_off_the_head(glb: Glb) -> None:
@@ -89,9 +100,13 @@ def test_secondary_animation_swings_the_twin_tails_off_the_head(glb: Glb) -> Non
         assert glb.json["nodes"][root]["name"].startswith("HairTail")
         assert len(glb.json["nodes"][root].get("children", [])) == 1
         assert root in glb.json["nodes"][bones["head"]]["children"]
-    (colliders,) = sec["colliderGroups"]
-    assert colliders["node"] == bones["head"] and colliders["colliders"][0]["radius"] > 0.1
-    assert group["colliderGroups"] == [0]
+    groups = sec["colliderGroups"]
+    assert groups[0]["node"] == bones["head"] and groups[0]["colliders"][0]["radius"] > 0.1
+    assert {g["node"] for g in groups} >= {bones["upperChest"], bones["leftUpperArm"]}
+    assert sorted(group["colliderGroups"]) == list(range(len(groups)))
+    for g in groups:
+        for c in g["colliders"]:
+            assert set(c["offset"]) == {"x", "y", "z"} and c["radius"] > 0
 
 
 def test_first_person_and_look_at(glb: Glb) -> None:

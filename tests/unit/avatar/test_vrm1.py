@@ -85,8 +85,11 @@ def test_faces_plus_z_with_its_left_hand_on_plus_x(glb: Glb) -> None:
 
 def test_expressions_bind_existing_morph_targets(glb: Glb) -> None:
     preset = glb.vrm["expressions"]["preset"]
-    wanted = {"aa", "ih", "ou", "ee", "oh", "blink", "blinkLeft", "blinkRight", "happy"}
+    wanted = {"aa", "ih", "ou", "ee", "oh", "blink", "blinkLeft", "blinkRight", "happy", "angry",
+              "sad", "relaxed", "surprised"}
     assert set(preset) >= wanted
+    assert any(e["isBinary"] for e in preset.values()), "one binary expression is exercised"
+    assert preset["happy"]["overrideBlink"] == "block" and preset["aa"]["overrideBlink"] == "none"
     for name, expr in preset.items():
         (bind,) = expr["morphTargetBinds"]
         node = glb.json["nodes"][bind["node"]]
@@ -117,28 +120,49 @@ def test_every_material_is_mtoon(glb: Glb) -> None:
         assert mtoon["outlineWidthMode"] in {"none", "worldCoordinates", "screenCoordinates"}
         colours.add(tuple(material["pbrMetallicRoughness"]["baseColorFactor"]))
     assert len(colours) == len(glb.json["materials"]), "materials should look different"
+    modes = {m.get("alphaMode", "OPAQUE") for m in glb.json["materials"]}
+    assert modes == {"OPAQUE", "MASK", "BLEND"}, "exercise every MToon alpha mode"
+    assert any(m.get("doubleSided") for m in glb.json["materials"])
+    assert any(any(m.get("emissiveFactor", [0.0])) for m in glb.json["materials"])
+    assert any(any(m["extensions"]["VRMC_materials_mtoon"]["parametricRimColorFactor"])
+               for m in glb.json["materials"])
 
 
-def test_twin_tails_are_spring_chains_that_collide_with_the_head(glb: Glb) -> None:
+def _segment_distance(p: list[float], a: list[float], b: list[float]) -> float:
+    ab = [b[k] - a[k] for k in range(3)]
+    denom = sum(c * c for c in ab) or 1.0
+    t = max(0.0, min(1.0, sum((p[k] - a[k]) * ab[k] for k in range(3)) / denom))
+    return sum((p[k] - a[k] - ab[k] * t) ** 2 for k in range(3)) ** 0.5
+
+
+def test_twin_tails_are_spring_chains_that_collide_with_head_and_body(glb: Glb) -> None:
     spring = glb.json["extensions"]["VRMC_springBone"]
     assert spring["specVersion"] == "1.0"
-    head = glb.vrm["humanoid"]["humanBones"]["head"]["node"]
-    (collider,) = spring["colliders"]
-    assert collider["node"] == head and collider["shape"]["sphere"]["radius"] > 0.1
+    bones = {n: s["node"] for n, s in glb.vrm["humanoid"]["humanBones"].items()}
+    kinds = {next(iter(c["shape"])) for c in spring["colliders"]}
+    assert kinds == {"sphere", "capsule"}, "exercise both collider shapes"
+    head_colliders = [c for c in spring["colliders"] if c["node"] == bones["head"]]
+    assert head_colliders and head_colliders[0]["shape"]["sphere"]["radius"] > 0.1
+    for group in spring["colliderGroups"]:
+        assert all(0 <= i < len(spring["colliders"]) for i in group["colliders"])
     parents = _parents(glb.json)
     world = world_translations(glb.json)
     assert len(spring["springs"]) == 2
     for chain in spring["springs"]:
         nodes = [j["node"] for j in chain["joints"]]
         assert len(nodes) >= 3
-        assert head in _ancestors(glb.json, nodes[0])
+        assert bones["head"] in _ancestors(glb.json, nodes[0])
         for parent, child in itertools.pairwise(nodes):
             assert parents[child] == parent
         for joint in chain["joints"]:
             assert joint["gravityDir"] == [0.0, -1.0, 0.0] and joint["stiffness"] > 0
-        # every joint but the root starts clear of the head collider
-        centre = [world[head][k] + collider["shape"]["sphere"]["offset"][k] for k in range(3)]
-        reach = collider["shape"]["sphere"]["radius"] + chain["joints"][0]["hitRadius"]
-        for node in nodes[1:]:
-            assert sum((world[node][k] - centre[k]) ** 2 for k in range(3)) ** 0.5 > reach
-        assert all(i < len(spring["colliderGroups"]) for i in chain["colliderGroups"])
+        assert sorted(chain["colliderGroups"]) == list(range(len(spring["colliderGroups"])))
+        # at rest every joint but the root is clear of every collider (no startup jolt)
+        for collider in spring["colliders"]:
+            origin = world[collider["node"]]
+            shape = collider["shape"].get("sphere") or collider["shape"]["capsule"]
+            a = [origin[k] + shape["offset"][k] for k in range(3)]
+            b = [origin[k] + shape.get("tail", shape["offset"])[k] for k in range(3)]
+            reach = shape["radius"] + chain["joints"][0]["hitRadius"]
+            for node in nodes[1:]:
+                assert _segment_distance(list(world[node]), a, b) > reach
