@@ -86,11 +86,14 @@ class StreamingSession(TtsSession):
 
     # -- transport -------------------------------------------------------------------------
 
-    def _connect(self) -> ClientConnection | None:
+    def _run(self) -> None:
         headers = {"Authorization": f"Bearer {self._token}"} if self._token else None
+        opened = False
         try:
-            return connect(self.url, additional_headers=headers, open_timeout=self._open_timeout,
-                           max_size=None, close_timeout=2)
+            with connect(self.url, additional_headers=headers, open_timeout=self._open_timeout,
+                         max_size=None, close_timeout=2) as ws:
+                opened = True
+                self._serve(ws)
         except InvalidStatus as exc:
             status = exc.response.status_code
             reason = "auth-failed" if status in (401, 403) else "stream-refused"
@@ -99,16 +102,19 @@ class StreamingSession(TtsSession):
         except InvalidURI:
             self._emit_error(SpeechError(f"not a WebSocket URL: {self.url!r}", reason="bad-url"))
         except (OSError, InvalidHandshake, TimeoutError) as exc:
+            if opened:
+                raise
             self._emit_error(SpeechError(f"cannot reach the streaming voice at {self.url}: {exc}",
                                          reason="provider-unreachable"))
-        return None
+        finally:
+            self._outbox.put(_STOP)
 
-    def _run(self) -> None:
-        ws = self._connect()
-        if ws is None:
-            return
+    def _serve(self, ws: ClientConnection) -> None:
         with self._ws_lock:
             self._ws = ws
+        if self.state == "cancelled":
+            ws.send(cancel_frame())
+            return
         sender = threading.Thread(target=self._send_loop, args=(ws,), name="tts-stream-send", daemon=True)
         sender.start()
         try:
@@ -117,7 +123,7 @@ class StreamingSession(TtsSession):
                 if isinstance(message, bytes):
                     self._pcm += message
                 elif self._handle_event(message):
-                    break
+                    return
         except ConnectionClosed as exc:
             if self.state not in ("done", "cancelled"):
                 code = exc.rcvd.code if exc.rcvd is not None else 1006
@@ -127,9 +133,6 @@ class StreamingSession(TtsSession):
                     "before the session finished", reason="stream-closed"))
         except SpeechError as exc:
             self._emit_error(exc)
-        finally:
-            self._outbox.put(_STOP)
-            ws.close()
 
     def _send_loop(self, ws: ClientConnection) -> None:
         while True:

@@ -72,6 +72,9 @@ class StreamingEngine:
         self.options = options or EngineOptions()
         self._server: Server | None = None
         self.sessions_finished = 0
+        self.sessions_cancelled = 0
+        #: the raw text frames of each session, in arrival order (tests, diagnostics)
+        self.received: list[list[str]] = []
 
     @property
     def port(self) -> int:
@@ -149,6 +152,8 @@ class SessionRunner:
             await self._fail("bad-frame", "the first frame must be start")
             return
         self.voice = str(start.get("voice") or "")
+        texts: list[str] = []
+        self.engine.received.append(texts)
         await self.ws.send(event("session.started", sample_rate=await self._rate(),
                                  format="pcm_s16le", channels=1))
         worker = asyncio.create_task(self._synthesise_all())
@@ -160,6 +165,7 @@ class SessionRunner:
                     await self._fail("bad-frame", exc.message)
                     return
                 if frame["event"] == "text":
+                    texts.append(frame["text"])
                     self.words += count_words(frame["text"])
                     for chunk in self.segmenter.feed(frame["text"]):
                         self.chunks.put_nowait(chunk)
@@ -170,6 +176,7 @@ class SessionRunner:
                     await worker
                     return
                 elif frame["event"] == "cancel":
+                    self.engine.sessions_cancelled += 1
                     return
         finally:
             worker.cancel()
