@@ -10,6 +10,7 @@ sentence instead of being lost.
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import threading
 from typing import Any
@@ -113,7 +114,8 @@ class StreamingSession(TtsSession):
         with self._ws_lock:
             self._ws = ws
         if self.state == "cancelled":
-            ws.send(cancel_frame())
+            with contextlib.suppress(ConnectionClosed):
+                ws.send(cancel_frame())
             return
         sender = threading.Thread(target=self._send_loop, args=(ws,), name="tts-stream-send", daemon=True)
         sender.start()

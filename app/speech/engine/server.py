@@ -154,8 +154,12 @@ class SessionRunner:
         self.voice = str(start.get("voice") or "")
         texts: list[str] = []
         self.engine.received.append(texts)
-        await self.ws.send(event("session.started", sample_rate=await self._rate(),
-                                 format="pcm_s16le", channels=1))
+        try:
+            rate = await self._rate()
+        except CompanionError as exc:
+            await self._fail(exc.reason, exc.message)
+            return
+        await self.ws.send(event("session.started", sample_rate=rate, format="pcm_s16le", channels=1))
         worker = asyncio.create_task(self._synthesise_all())
         try:
             async for raw in self.ws:

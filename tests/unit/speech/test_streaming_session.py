@@ -148,3 +148,13 @@ def test_unreachable_server_is_a_clear_error() -> None:
     session.append_text("Anyone there?")
     assert session.end(10)
     assert rec.errors[0].reason == "provider-unreachable" and rec.done == 1
+
+
+def test_unknown_voice_is_an_error_event_from_the_engine() -> None:
+    with running() as engine:
+        rec = Recorder()
+        session = StreamingSession(engine.url, voice="xx_XX-nobody", callbacks=rec.callbacks())
+        session.append_text("Hello.")
+        assert session.end(30)
+    assert rec.events == ["error", "done"] and rec.errors[0].reason == "unknown-voice"
+    assert "xx_XX-nobody" in rec.errors[0].message
