@@ -9,6 +9,7 @@ about 0.4 s, so each loaded voice is cached for the life of the process.
 from __future__ import annotations
 
 import importlib.metadata
+import json
 import threading
 from dataclasses import dataclass
 from functools import cache
@@ -117,6 +118,15 @@ class PiperProvider:
         known = ", ".join(v.id for v in voices) or "none"
         raise SpeechError(f"piper voice {wanted!r} is not installed (installed: {known})",
                           reason="unknown-voice")
+
+    def sample_rate(self) -> int:
+        """The voice's rate, read from its config file (no model load)."""
+        voice = self.voice_file()
+        try:
+            return int(json.loads(voice.config.read_text(encoding="utf-8"))["audio"]["sample_rate"])
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise SpeechError(f"the piper voice {voice.id} has an unreadable config: {exc}",
+                              reason="voice-load-failed") from exc
 
     def synthesize(self, text: str) -> Audio:
         voice = _load(self.voice_file())

@@ -66,7 +66,7 @@ class StreamingProvider:
         failure: list[SpeechError] = []
         session = StreamingSession(
             self.config.base_url, token=self.config.api_key, model=self.config.model,
-            voice=self.config.voice, buffer_session=True,
+            voice=self.config.voice, buffer_session=True, extra_body={"segment": False},
             callbacks=SessionCallbacks(on_sentence=lambda s: parts.append(s.audio),
                                        on_error=failure.append),
         )

@@ -14,7 +14,7 @@ from app.speech.providers.openai_rest import OpenAIRestProvider
 from app.speech.providers.piper import DEFAULT_VOICE, PiperProvider, installed_voices
 from app.speech.providers.streaming import StreamingProvider, voices_url
 from app.speech.registry import default_registry
-from tests.unit.speech.engines import running
+from tests.unit.speech.engines import CountingEngine, running
 from tests.unit.speech.local_http import serve_api
 from tests.unit.speech.wavcheck import rms
 
@@ -123,12 +123,14 @@ def test_openai_rest_errors_have_reasons() -> None:
 def test_streaming_provider_lists_voices_and_synthesises_one_chunk() -> None:
     assert voices_url("wss://h/api/v1/audio/speech/ws") == "https://h/api/v1/audio/voices/streaming"
     assert voices_url("ws://127.0.0.1:9/api/stream") == "http://127.0.0.1:9/api/voices"
-    with running() as engine:
+    with running(CountingEngine) as engine:
         provider = StreamingProvider(ProviderConfig(base_url=engine.url.replace("/api/v1/audio/speech/ws", "/x")))
         assert [v.id for v in provider.voices()] == [DEFAULT_VOICE]
         provider = StreamingProvider(ProviderConfig(base_url=engine.url))
         audio = provider.synthesize("One chunk. Spoken over its own socket.")
     assert audio.duration > 1.0 and rms(audio) > 0.03
+    # the client segmented already: the engine speaks the chunk as one request
+    assert [text for text, _ in engine.engine.sent] == ["One chunk. Spoken over its own socket."]  # type: ignore[attr-defined]
 
 
 def test_wav_reader_accepts_streaming_headers() -> None:
