@@ -22,16 +22,18 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app.speech.engine import EngineOptions, EngineThread  # noqa: E402
-from app.speech.providers.base import ProviderConfig  # noqa: E402
-from app.speech.providers.piper import PiperProvider  # noqa: E402
-from app.speech.providers.streaming import StreamingProvider  # noqa: E402
-from app.speech.segmenter_session import SegmenterSession  # noqa: E402
-from app.speech.session import SessionCallbacks, TtsSession  # noqa: E402
-from app.speech.streaming_session import StreamingSession  # noqa: E402
+from app.speech.engine import EngineOptions, EngineThread
+from app.speech.providers.base import ProviderConfig
+from app.speech.providers.piper import PiperProvider
+from app.speech.providers.streaming import StreamingProvider
+from app.speech.segmenter_session import SegmenterSession
+from app.speech.session import SessionCallbacks, TtsSession
+from app.speech.streaming_session import StreamingSession
 
-REPLY = ("Sure, I can help you with that right away. The weather today looks sunny and warm "
-         "in the afternoon. Remember to bring some water when you go out.")
+REPLY = (
+    "Sure, I can help you with that right away. The weather today looks sunny and warm "
+    "in the afternoon. Remember to bring some water when you go out."
+)
 TOKENS_PER_S = 30.0
 LATENCY_S = 0.150
 
@@ -76,31 +78,44 @@ def main() -> int:
         upstream = StreamingProvider(ProviderConfig(base_url=engine.url, voice="en_US-joe-medium"))
         cases: dict[str, Callable[[SessionCallbacks], TtsSession]] = {
             "streaming (one socket, server segments)": lambda cb: StreamingSession(
-                engine.url, voice="en_US-joe-medium", callbacks=cb),
-            "segmenter (client segments, request per chunk)": lambda cb: SegmenterSession(upstream, cb),
+                engine.url, voice="en_US-joe-medium", callbacks=cb
+            ),
+            "segmenter (client segments, request per chunk)": lambda cb: SegmenterSession(
+                upstream, cb
+            ),
             "segmenter, offline piper in-process (no upstream)": lambda cb: SegmenterSession(
-                PiperProvider(ProviderConfig()), cb),
+                PiperProvider(ProviderConfig()), cb
+            ),
         }
         n_tokens = len(tokens(REPLY))
-        print(f"reply: 3 sentences, {n_tokens} tokens at {TOKENS_PER_S:.0f} tokens/s "
-              f"({n_tokens / TOKENS_PER_S:.2f} s to stream); upstream latency {LATENCY_S * 1000:.0f} ms "
-              f"per synthesis request; {args.runs} runs each")
+        print(
+            f"reply: 3 sentences, {n_tokens} tokens at {TOKENS_PER_S:.0f} tokens/s "
+            f"({n_tokens / TOKENS_PER_S:.2f} s to stream); "
+            f"upstream latency {LATENCY_S * 1000:.0f} ms "
+            f"per synthesis request; {args.runs} runs each"
+        )
         results: dict[str, list[tuple[float, float, int]]] = {}
         for _ in range(args.runs):  # interleave the cases so drift hits all alike
             for name, make in cases.items():
                 results.setdefault(name, []).append(run_once(make))
-        print(f"{'transport':<52} {'first audio p50':>15} {'min':>7} {'max':>7} "
-              f"{'last audio p50':>15} {'chunks':>6}")
+        print(
+            f"{'transport':<52} {'first audio p50':>15} {'min':>7} {'max':>7} "
+            f"{'last audio p50':>15} {'chunks':>6}"
+        )
         for name, rows in results.items():
             firsts = [r[0] * 1000 for r in rows]
             lasts = [r[1] * 1000 for r in rows]
-            print(f"{name:<52} {statistics.median(firsts):>12.0f} ms {min(firsts):>4.0f} ms "
-                  f"{max(firsts):>4.0f} ms {statistics.median(lasts):>12.0f} ms {rows[0][2]:>6}")
+            print(
+                f"{name:<52} {statistics.median(firsts):>12.0f} ms {min(firsts):>4.0f} ms "
+                f"{max(firsts):>4.0f} ms {statistics.median(lasts):>12.0f} ms {rows[0][2]:>6}"
+            )
         names = list(results)
         stream = statistics.median(r[0] for r in results[names[0]])
         segment = statistics.median(r[0] for r in results[names[1]])
-        print(f"first audio, segmenter / streaming: {segment / stream:.2f}x "
-              f"({(segment - stream) * 1000:+.0f} ms)")
+        print(
+            f"first audio, segmenter / streaming: {segment / stream:.2f}x "
+            f"({(segment - stream) * 1000:+.0f} ms)"
+        )
     return 0
 
 

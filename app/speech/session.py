@@ -113,12 +113,18 @@ class TtsSession(ABC):
 
     def _emit_error(self, error: CompanionError) -> None:
         """Report a failure and end the session (on_error, then on_done)."""
-        exc = error if isinstance(error, SpeechError) else SpeechError(error.message, reason=error.reason)
+        exc = (
+            error
+            if isinstance(error, SpeechError)
+            else SpeechError(error.message, reason=error.reason)
+        )
         with self._lock:
             if self._state in ("done", "cancelled"):
                 return
             self.error = exc
-            log.speech.warning("%s session failed: %s [%s]", self.transport, exc.message, exc.reason)
+            log.speech.warning(
+                "%s session failed: %s [%s]", self.transport, exc.message, exc.reason
+            )
             self._call(self.callbacks.on_error, exc)
         self._emit_done()
 
@@ -151,5 +157,5 @@ class TtsSession(ABC):
     @abstractmethod
     def _on_cancel(self) -> None: ...
 
-    def _release(self) -> None:
+    def _release(self) -> None:  # noqa: B027 - optional hook, most adapters hold nothing
         """Free the transport (idempotent)."""

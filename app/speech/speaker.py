@@ -24,17 +24,30 @@ from app.speech.session import Sentence, SessionCallbacks, TtsSession
 __all__ = ["Speaker"]
 
 #: settings whose change makes the running utterance wrong (voice, server, credentials)
-_SWAP_FIELDS = ("provider", "model", "voice", "rest_base_url", "rest_api_key", "stream_url",
-                "stream_token", "buffer_session")
+_SWAP_FIELDS = (
+    "provider",
+    "model",
+    "voice",
+    "rest_base_url",
+    "rest_api_key",
+    "stream_url",
+    "stream_token",
+    "buffer_session",
+)
 
 _intents = itertools.count(1)
 
 
 class Speaker:
-    def __init__(self, settings: SpeechSettings, playback: Playback | None, *,
-                 registry: ProviderRegistry | None = None,
-                 on_error: Callable[[SpeechError], None] | None = None,
-                 on_sentence: Callable[[str, Sentence], None] | None = None) -> None:
+    def __init__(
+        self,
+        settings: SpeechSettings,
+        playback: Playback | None,
+        *,
+        registry: ProviderRegistry | None = None,
+        on_error: Callable[[SpeechError], None] | None = None,
+        on_sentence: Callable[[str, Sentence], None] | None = None,
+    ) -> None:
         self.settings = dataclasses.replace(settings)
         self.playback = playback
         self.registry = registry or default_registry()
@@ -58,9 +71,12 @@ class Speaker:
             intent = f"intent-{next(_intents)}"
             definition = self.registry.definition(self.settings.provider)
             session = create_session(
-                self.registry, self.settings.provider, provider_config(self.settings, definition),
-                callbacks=SessionCallbacks(on_sentence=lambda s: self._sentence(intent, s),
-                                           on_error=self._error),
+                self.registry,
+                self.settings.provider,
+                provider_config(self.settings, definition),
+                callbacks=SessionCallbacks(
+                    on_sentence=lambda s: self._sentence(intent, s), on_error=self._error
+                ),
                 playback_available=self.playback is not None and self.playback.available,
             )
             self._current = (intent, session)

@@ -15,13 +15,20 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def _say(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "app", "say", *args], cwd=REPO, capture_output=True,
-                          text=True, timeout=180)
+    return subprocess.run(
+        [sys.executable, "-m", "app", "say", *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
 
 
 def test_say_out_writes_real_speech_with_the_offline_voice(tmp_path: Path) -> None:
     out = tmp_path / "hello.wav"
-    done = _say("Hello! I am your companion. I speak with an offline voice.", "--out", str(out), "--json")
+    done = _say(
+        "Hello! I am your companion. I speak with an offline voice.", "--out", str(out), "--json"
+    )
     assert done.returncode == 0, done.stderr
     summary = json.loads(done.stdout)
     assert summary["provider"] == "piper" and summary["transport"] == "segmenter"
@@ -36,8 +43,15 @@ def test_say_out_writes_real_speech_with_the_offline_voice(tmp_path: Path) -> No
 
 def test_say_with_espeak_provider(tmp_path: Path) -> None:
     out = tmp_path / "espeak.wav"
-    done = _say("Testing the fallback voice.", "--provider", "espeak-ng", "--voice", "en-gb",
-                "--out", str(out))
+    done = _say(
+        "Testing the fallback voice.",
+        "--provider",
+        "espeak-ng",
+        "--voice",
+        "en-gb",
+        "--out",
+        str(out),
+    )
     assert done.returncode == 0, done.stderr
     audio = wav_audio(out)
     assert audio.duration > 0.5 and rms(audio) > 0.02

@@ -56,8 +56,10 @@ def list_voices(provider: str | None = None) -> list[dict[str, str]]:
     """The engine's voices (``GET /api/voices?provider=…``); it serves piper voices only."""
     if provider not in (None, "", "piper"):
         return []
-    return [{"id": v.id, "name": v.name, "language": v.language, "provider": "piper"}
-            for v in PiperProvider(ProviderConfig()).voices()]
+    return [
+        {"id": v.id, "name": v.name, "language": v.language, "provider": "piper"}
+        for v in PiperProvider(ProviderConfig()).voices()
+    ]
 
 
 @dataclass
@@ -94,8 +96,13 @@ class StreamingEngine:
         return f"ws://{self.options.host}:{self.port}{WS_PATH}"
 
     async def start(self) -> None:
-        self._server = await serve(self._session, self.options.host, self.options.port,
-                                   process_request=self._http, max_size=2**20)
+        self._server = await serve(
+            self._session,
+            self.options.host,
+            self.options.port,
+            process_request=self._http,
+            max_size=2**20,
+        )
         log.speech.info("streaming engine listening on %s", self.url)
 
     async def stop(self) -> None:
@@ -110,11 +117,18 @@ class StreamingEngine:
         if parts.path == VOICES_PATH:
             provider = parse_qs(parts.query).get("provider", [None])[0]
             body = json.dumps({"voices": list_voices(provider)}).encode()
-            return Response(200, "OK", Headers([("Content-Type", "application/json"),
-                                                ("Content-Length", str(len(body)))]), body)
+            return Response(
+                200,
+                "OK",
+                Headers([("Content-Type", "application/json"), ("Content-Length", str(len(body)))]),
+                body,
+            )
         if parts.path != WS_PATH:
             return connection.respond(HTTPStatus.NOT_FOUND, "not found\n")
-        if self.options.token and request.headers.get("Authorization") != f"Bearer {self.options.token}":
+        if (
+            self.options.token
+            and request.headers.get("Authorization") != f"Bearer {self.options.token}"
+        ):
             return connection.respond(HTTPStatus.UNAUTHORIZED, "a valid bearer token is required\n")
         return None
 
@@ -171,7 +185,9 @@ class SessionRunner:
         except CompanionError as exc:
             await self._fail(exc.reason, exc.message)
             return
-        await self.ws.send(event("session.started", sample_rate=rate, format="pcm_s16le", channels=1))
+        await self.ws.send(
+            event("session.started", sample_rate=rate, format="pcm_s16le", channels=1)
+        )
         worker = asyncio.create_task(self._synthesise_all())
         try:
             async for raw in self.ws:
@@ -228,4 +244,3 @@ class SessionRunner:
     async def _fail(self, code: str, message: str) -> None:
         await self.ws.send(error_event(code, message))
         await self.ws.close(1011 if code not in ("bad-frame",) else 1008)
-

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import itertools
 import math
 import struct
 import threading
@@ -125,7 +126,7 @@ def test_lip_sync_of_real_speech_moves() -> None:
     assert len(weights) == pytest.approx(audio.duration * 30, abs=1)
     assert all(0.0 <= w <= 1.0 for w in weights)
     assert max(weights) > 0.8
-    moves = sum(1 for a, b in zip(weights, weights[1:], strict=False) if abs(a - b) > 0.1)
+    moves = sum(1 for a, b in itertools.pairwise(weights) if abs(a - b) > 0.1)
     assert moves > 10, "the mouth moves with the syllables"
 
 

@@ -29,7 +29,8 @@ def _streaming() -> Iterator[MakeSession]:
 
 
 ADAPTERS: dict[str, Callable[[], AbstractContextManager[MakeSession]]] = {
-    "segmenter": _segmenter, "streaming": _streaming,
+    "segmenter": _segmenter,
+    "streaming": _streaming,
 }
 TEXT = "Hello! This is the contract. Every adapter keeps it, in order, once."
 

@@ -11,8 +11,10 @@ from app.speech.sinks import NullSink
 from app.speech.speaker import Speaker
 from tests.unit.speech.engines import running
 
-LONG = ("Hi. Okay. This is a long reply that keeps going. It has many sentences. "
-        "Each one takes a while to speak. The user will change the voice before it ends.")
+LONG = (
+    "Hi. Okay. This is a long reply that keeps going. It has many sentences. "
+    "Each one takes a while to speak. The user will change the voice before it ends."
+)
 
 
 def _wait(cond: object, timeout: float = 30) -> None:
@@ -52,7 +54,9 @@ def test_irrelevant_changes_do_not_cancel() -> None:
 
 def test_switching_provider_mid_stream_cancels_the_stream() -> None:
     with running() as engine:
-        settings = SpeechSettings(provider="streaming", stream_url=engine.url, voice="en_US-joe-medium")
+        settings = SpeechSettings(
+            provider="streaming", stream_url=engine.url, voice="en_US-joe-medium"
+        )
         speaker = Speaker(settings, Playback(NullSink()))
         session = speaker.begin()
         assert session.transport == "streaming"
