@@ -33,5 +33,6 @@ class SpeechSettings:
     )
     chat_api_key: str = setting("", doc="API key of the chat endpoint.")
     chat_model: str = setting("", doc="Chat model name.")
-    lip_sync: bool = setting(True, doc="Move the avatar's mouth with the voice.")
-    enabled: bool = setting(True, doc="Speak at all.")
+    lip_sync: bool = setting(
+        True, doc="Move the avatar's mouth with the voice (the shell wires Playback.on_mouth)."
+    )
