@@ -64,20 +64,22 @@ class TtsSession(ABC):
         return self._state
 
     def append_text(self, text: str) -> None:
-        if text and self._state == "open":
-            self._on_text(text)
+        with self._lock:  # never let text slip in behind finish_input or cancel
+            if text and self._state == "open":
+                self._on_text(text)
 
     def append_special(self, token: str) -> None:
         """A special token (e.g. an emotion tag) stood here: end the current chunk."""
-        if self._state == "open":
-            self._on_special(token)
+        with self._lock:
+            if self._state == "open":
+                self._on_special(token)
 
     def finish_input(self) -> None:
         with self._lock:
             if self._state != "open":
                 return
             self._state = "finishing"
-        self._on_finish_input()
+            self._on_finish_input()
 
     def end(self, timeout: float | None = None) -> bool:
         """Finish the input, wait for the last sentence, release the transport."""

@@ -47,12 +47,15 @@ class Speaker:
         registry: ProviderRegistry | None = None,
         on_error: Callable[[SpeechError], None] | None = None,
         on_sentence: Callable[[str, Sentence], None] | None = None,
+        on_started: Callable[[str, str], None] | None = None,
     ) -> None:
+        """``on_started(transport, provider_id)`` is for analytics (never the text)."""
         self.settings = dataclasses.replace(settings)
         self.playback = playback
         self.registry = registry or default_registry()
         self._on_error = on_error
         self._on_sentence = on_sentence
+        self._on_started = on_started
         self._lock = threading.Lock()
         self._current: tuple[str, TtsSession] | None = None
         self._closed = False
@@ -80,7 +83,9 @@ class Speaker:
                 playback_available=self.playback is not None and self.playback.available,
             )
             self._current = (intent, session)
-            return session
+        if self._on_started is not None:
+            self._on_started(session.transport, self.settings.provider)
+        return session
 
     def say(self, text: str) -> TtsSession:
         session = self.begin()

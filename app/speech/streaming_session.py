@@ -10,7 +10,6 @@ sentence instead of being lost.
 
 from __future__ import annotations
 
-import contextlib
 import queue
 import threading
 from typing import Any
@@ -139,9 +138,7 @@ class StreamingSession(TtsSession):
         with self._ws_lock:
             self._ws = ws
         if self.state == "cancelled":
-            with contextlib.suppress(ConnectionClosed):
-                ws.send(cancel_frame())
-            return
+            return  # cancelled while connecting: nothing was said, just close
         sender = threading.Thread(
             target=self._send_loop, args=(ws,), name="tts-stream-send", daemon=True
         )

@@ -166,3 +166,16 @@ def test_unknown_voice_is_an_error_event_from_the_engine() -> None:
         assert session.end(30)
     assert rec.events == ["error", "done"] and rec.errors[0].reason == "unknown-voice"
     assert "xx_XX-nobody" in rec.errors[0].message
+
+
+def test_cancel_before_the_socket_opens_sends_nothing() -> None:
+    with running(SlowHandshake) as engine:
+        rec = Recorder()
+        session = StreamingSession(engine.url, callbacks=rec.callbacks())
+        session.append_text("Never said. ")
+        session.cancel("changed my mind")
+        session.finish_input()
+        assert session.wait(0)
+        session._thread.join(10)
+        assert not session._thread.is_alive()
+    assert engine.engine.received == [] and rec.events == []
