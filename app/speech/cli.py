@@ -95,9 +95,10 @@ def _say(ctx: AppContext) -> int:
         on_sentence=lambda _intent, s: sentences.append(s),
     )
     started = time.monotonic()
-    session = speaker.say(args.text)
-    finished = session.wait(SAY_TIMEOUT_S)
+    ok = False
     try:
+        session = speaker.say(args.text)
+        finished = session.wait(SAY_TIMEOUT_S)
         if not finished:
             raise SpeechError("speaking took too long", reason="synthesis-timeout")
         if errors:
@@ -109,8 +110,10 @@ def _say(ctx: AppContext) -> int:
             raise SpeechError("the voice returned no audio", reason="no-audio")
         if args.out:
             audio.write_wav(args.out)
+        ok = True
     finally:
-        speaker.close(drain=True, timeout=audio_timeout(sentences))
+        # success: let the voice finish; failure: stop at once
+        speaker.close(drain=ok, timeout=audio_timeout(sentences))
     summary = {
         "ok": True,
         "provider": settings.provider,
