@@ -12,7 +12,7 @@ import threading
 import time
 from typing import Final
 
-from PySide6.QtCore import QIODevice
+from PySide6.QtCore import QCoreApplication, QIODevice
 from PySide6.QtMultimedia import QAudioFormat, QAudioSink, QMediaDevices, QtAudio
 
 from app import log
@@ -22,6 +22,8 @@ __all__ = ["QtAudioSink", "best_sink"]
 
 #: audio handed to Qt ahead of what is heard; small so lip sync stays in step
 AHEAD_S: Final = 0.08
+
+_cli_app: QCoreApplication | None = None
 
 
 class QtAudioSink:
@@ -86,6 +88,10 @@ class QtAudioSink:
 
 def best_sink() -> AudioSink:
     """Qt's default output when there is one, else the real-time null sink."""
+    if QCoreApplication.instance() is None:
+        # QtMultimedia needs an application object; the CLI (`say`) has none of its own
+        global _cli_app
+        _cli_app = QCoreApplication([])
     if QMediaDevices.defaultAudioOutput().isNull():
         log.speech.info("no audio output device: speech plays silently (lip sync still runs)")
         return NullSink()
