@@ -1,0 +1,130 @@
+## The stage: connects to the host's bridge, applies scenes, and quits when the bridge closes.
+##
+## User arguments (after `--`): --bridge-url=ws://127.0.0.1:PORT/stage, window flags
+## --borderless --transparent --always-on-top --position=X,Y --size=WxH, and
+## --screenshot=PATH (save a frame after each applied avatar). The bridge token comes from
+## the environment variable COMPANION_STAGE_BRIDGE_TOKEN, never from argv.
+extends Node3D
+
+const BridgeClient := preload("res://scripts/transport/bridge_client.gd")
+const TOKEN_ENV := "COMPANION_STAGE_BRIDGE_TOKEN"
+const SCREENSHOT_FRAMES := 3
+
+var _options := {}
+var _bridge: Node = null
+
+@onready var _avatar_root: Node3D = $AvatarRoot
+@onready var _camera: Camera3D = $Camera
+@onready var _light: DirectionalLight3D = $Light
+@onready var _fill_light: DirectionalLight3D = $FillLight
+
+
+func _ready() -> void:
+	_options = _parse_args(OS.get_cmdline_user_args())
+	_light.look_at_from_position(Vector3(1.5, 3.0, 3.0), Vector3(0, 1, 0), Vector3.UP)
+	_fill_light.look_at_from_position(Vector3(-2.0, 1.5, 1.0), Vector3(0, 1, 0), Vector3.UP)
+	_setup_window()
+	var url: String = _options.get("bridge-url", "")
+	if url.is_empty():
+		print("stage: no --bridge-url given; showing an empty stage")
+		return
+	var token := OS.get_environment(TOKEN_ENV)
+	OS.unset_environment(TOKEN_ENV)
+	_bridge = BridgeClient.new()
+	_bridge.name = "Bridge"
+	add_child(_bridge)
+	_bridge.welcomed.connect(_on_welcomed)
+	_bridge.message_received.connect(_on_message)
+	_bridge.bridge_closed.connect(_on_bridge_closed)
+	var err: Error = _bridge.open(url, token, "godot %s" % Engine.get_version_info()["string"])
+	if err != OK:
+		printerr("stage: cannot connect to %s (%s)" % [url, error_string(err)])
+		get_tree().quit(3)
+
+
+func _on_welcomed() -> void:
+	var renderer := "%s/%s" % [
+		RenderingServer.get_current_rendering_driver_name(),
+		RenderingServer.get_current_rendering_method(),
+	]
+	_bridge.send("stage.ready", {
+		"protocol": 1, "godot": Engine.get_version_info()["string"], "renderer": renderer,
+	})
+
+
+func _on_message(envelope: Dictionary) -> void:
+	var payload: Dictionary = envelope["payload"]
+	match envelope["type"]:
+		"scene.apply":
+			_apply(envelope["id"], payload)
+		"avatar.expression":
+			_avatar_root.set_expression(payload["name"], payload["weight"])
+		"stage.shutdown":
+			_bridge.close()
+			get_tree().quit(0)
+
+
+func _apply(request_id: String, payload: Dictionary) -> void:
+	var result: Dictionary = _avatar_root.apply(payload["path"], payload["sha256"])
+	if not result["ok"]:
+		printerr("stage: %s refused (%s): %s" % [payload["name"], result["code"], result["message"]])
+		_bridge.send("scene.error", {
+			"modelId": payload["modelId"], "code": result["code"], "message": result["message"],
+		}, request_id)
+		return
+	var info: Dictionary = result["info"]
+	_camera.frame(_avatar_root.current)
+	_bridge.send("scene.applied", {
+		"modelId": payload["modelId"], "sha256": payload["sha256"],
+		"vrmVersion": info["vrmVersion"], "importMs": result["importMs"],
+		"meshCount": info["meshCount"], "boneCount": info["boneCount"],
+	}, request_id)
+	var screenshot: String = _options.get("screenshot", "")
+	if not screenshot.is_empty():
+		_save_screenshot.call_deferred(screenshot, request_id)
+
+
+func _save_screenshot(path: String, request_id: String) -> void:
+	for i in SCREENSHOT_FRAMES:
+		await RenderingServer.frame_post_draw
+	var image := get_viewport().get_texture().get_image()
+	var err := image.save_png(path)
+	if err == OK:
+		_bridge.send("log", {"level": "info", "message": "screenshot saved: %s" % path}, request_id)
+	else:
+		_bridge.send("log", {
+			"level": "error", "message": "screenshot failed: %s" % error_string(err),
+		}, request_id)
+
+
+func _on_bridge_closed(code: int, reason: String) -> void:
+	print("stage: bridge closed (%d %s); quitting" % [code, reason])
+	get_tree().quit(0 if code == 1000 else 4)
+
+
+func _setup_window() -> void:
+	if DisplayServer.get_name() == "headless":
+		return
+	var window := get_window()
+	window.borderless = _options.has("borderless")
+	window.always_on_top = _options.has("always-on-top")
+	if _options.has("transparent"):
+		window.transparent = true
+		get_viewport().transparent_bg = true
+	var size_text: String = _options.get("size", "")
+	if size_text.contains("x"):
+		window.size = Vector2i(size_text.get_slice("x", 0).to_int(), size_text.get_slice("x", 1).to_int())
+	var position_text: String = _options.get("position", "")
+	if position_text.contains(","):
+		window.position = Vector2i(position_text.get_slice(",", 0).to_int(),
+				position_text.get_slice(",", 1).to_int())
+
+
+static func _parse_args(args: PackedStringArray) -> Dictionary:
+	var options := {}
+	for arg in args:
+		if not arg.begins_with("--"):
+			continue
+		var pair := arg.trim_prefix("--").split("=", true, 1)
+		options[pair[0]] = pair[1] if pair.size() > 1 else ""
+	return options
