@@ -1,0 +1,212 @@
+"""Showing a model on the stage: hand its bytes to Godot and keep only the latest choice.
+
+The stage reads models from ``stage/models/<sha256>.vrm`` only: names are derived
+from content, never from user input, files are written atomically and their hash
+is checked here while copying and again by Godot before import. When the user picks
+several models quickly, only the newest selection counts; answers to older requests
+are recognised by their ``re`` and ignored.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import hashlib
+import os
+import re
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final, Literal
+
+from app import log
+from app.atomic import atomic_writer
+from app.errors import BridgeError, StageError
+from app.stage.bridge import StageBridge
+from app.stage.protocol import Envelope, SceneApplied, SceneApply, SceneError, StageReady
+
+__all__ = ["ApplyResult", "MaterialisedModel", "StageApplier", "materialise"]
+
+CHUNK: Final = 1024 * 1024
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+
+Status = Literal["applied", "error", "superseded", "unchanged"]
+
+
+@dataclass(frozen=True)
+class MaterialisedModel:
+    path: Path
+    sha256: str
+
+
+@dataclass(frozen=True)
+class ApplyResult:
+    """How one selection ended: applied, refused by the stage, or overtaken by a newer one."""
+
+    status: Status
+    model_id: str
+    request_id: str | None = None
+    applied: SceneApplied | None = None
+    error: SceneError | None = None
+    #: From sending scene.apply to its answer, as seen by the host.
+    elapsed_ms: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.status in ("applied", "unchanged")
+
+    def to_json(self) -> dict[str, object]:
+        """The stage's own payload (scene.applied or scene.error) plus the outcome."""
+        body: dict[str, object] = {"status": self.status, "ok": self.ok, "modelId": self.model_id}
+        if self.applied is not None:
+            body.update(vars(self.applied))
+        if self.error is not None:
+            body.update(vars(self.error))
+        body["elapsedMs"] = round(self.elapsed_ms, 3)
+        return body
+
+
+def materialise(source: Path, models_dir: Path, *, expected_sha256: str | None = None
+                ) -> MaterialisedModel:
+    """Copy ``source`` to ``models_dir/<sha256>.vrm`` (atomic), hashing as it streams.
+
+    An existing file of that name and size is reused (Godot re-checks the hash before
+    import, so a damaged copy cannot be shown). Raises StageError ``hash-mismatch``
+    when the bytes do not hash to ``expected_sha256``.
+    """
+    if expected_sha256 is not None and not _SHA256.fullmatch(expected_sha256):
+        raise StageError(f"not a sha256: {expected_sha256!r}", reason="bad-model-id")
+    models_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        size = source.stat().st_size
+    except OSError as exc:
+        raise StageError(f"cannot read {source}: {exc.strerror}", reason="not-found") from exc
+    if expected_sha256 is not None:
+        known = models_dir / f"{expected_sha256}.vrm"
+        if known.is_file() and known.stat().st_size == size:
+            return MaterialisedModel(known, expected_sha256)
+    digest = hashlib.sha256()
+    staging = models_dir / f".incoming-{os.getpid()}-{threading.get_ident()}.vrm"
+    try:
+        with source.open("rb") as src, atomic_writer(staging) as dst:
+            while chunk := src.read(CHUNK):
+                digest.update(chunk)
+                dst.write(chunk)
+        sha256 = digest.hexdigest()
+        if expected_sha256 is not None and sha256 != expected_sha256:
+            raise StageError(f"{source.name} hashes to {sha256}, not {expected_sha256}",
+                             reason="hash-mismatch")
+        target = models_dir / f"{sha256}.vrm"
+        os.replace(staging, target)
+    except OSError as exc:
+        raise StageError(f"cannot copy {source} for the stage: {exc.strerror}",
+                         reason="materialise-failed") from exc
+    finally:
+        staging.unlink(missing_ok=True)
+    return MaterialisedModel(target, sha256)
+
+
+class StageApplier:
+    """Sends scene.apply for the newest selection and re-sends it whenever the stage restarts."""
+
+    def __init__(self, bridge: StageBridge, models_dir: Path) -> None:
+        self.bridge = bridge
+        self.models_dir = models_dir
+        self._lock = threading.Lock()
+        self._latest: SceneApply | None = None
+        self._latest_request: str | None = None
+        self._shown: SceneApplied | None = None
+
+    @property
+    def shown(self) -> SceneApplied | None:
+        """What the stage shows now, as it last confirmed."""
+        return self._shown
+
+    def on_stage_ready(self, _ready: StageReady) -> None:
+        """Supervisor ready hook: a fresh stage shows nothing, so re-apply the latest choice."""
+        with self._lock:
+            self._shown = None
+            latest = self._latest
+        if latest is not None:
+            log.stage.info("re-applying %s on the restarted stage", latest.name)
+            self._send(latest)
+
+    def apply(self, source: Path, *, model_id: str | None = None, name: str = ""
+              ) -> concurrent.futures.Future[ApplyResult]:
+        """Select ``source``; the future resolves when the stage answers (or a newer one wins)."""
+        model = materialise(source, self.models_dir,
+                            expected_sha256=model_id if model_id and _SHA256.fullmatch(model_id) else None)
+        request = SceneApply(modelId=model_id or model.sha256, format="vrm", path=str(model.path),
+                             sha256=model.sha256, name=name or source.stem)
+        with self._lock:
+            shown = self._shown
+            if shown is not None and shown.sha256 == model.sha256 and self._latest_request is None:
+                self._latest = request
+                done: concurrent.futures.Future[ApplyResult] = concurrent.futures.Future()
+                done.set_result(ApplyResult("unchanged", request.modelId, applied=shown))
+                return done
+        return self._send(request)
+
+    def _send(self, request: SceneApply) -> concurrent.futures.Future[ApplyResult]:
+        result: concurrent.futures.Future[ApplyResult] = concurrent.futures.Future()
+        started = time.perf_counter()
+        with self._lock:
+            previous = self._latest_request
+            self._latest = request
+            try:
+                request_id, reply = self.bridge.request(request)
+            except BridgeError as exc:
+                result.set_exception(exc)
+                return result
+            self._latest_request = request_id
+        if previous is not None:
+            self.bridge.forget(previous)  # its answer, if any, is now stale
+        reply.add_done_callback(lambda f: self._answered(f, request, request_id, started, result))
+        return result
+
+    def _answered(self, reply: concurrent.futures.Future[Envelope], request: SceneApply,
+                  request_id: str, started: float,
+                  result: concurrent.futures.Future[ApplyResult]) -> None:
+        elapsed = (time.perf_counter() - started) * 1000
+        if reply.cancelled():
+            result.set_result(ApplyResult("superseded", request.modelId, request_id))
+            return
+        error = reply.exception()
+        if error is not None:
+            with self._lock:
+                if self._latest_request == request_id:
+                    self._latest_request = None  # re-sent by on_stage_ready after a restart
+            result.set_exception(error)
+            return
+        payload = reply.result().payload
+        with self._lock:
+            if self._latest_request != request_id:
+                result.set_result(ApplyResult("superseded", request.modelId, request_id))
+                return
+            self._latest_request = None
+            if isinstance(payload, SceneApplied):
+                self._shown = payload
+        if isinstance(payload, SceneApplied):
+            self._collect(keep=payload.sha256)
+            result.set_result(ApplyResult("applied", request.modelId, request_id, applied=payload,
+                                          elapsed_ms=elapsed))
+        elif isinstance(payload, SceneError):
+            log.stage.warning("the stage refused %s (%s): %s", request.name, payload.code,
+                              payload.message)
+            result.set_result(ApplyResult("error", request.modelId, request_id, error=payload,
+                                          elapsed_ms=elapsed))
+        else:
+            result.set_exception(StageError(f"unexpected answer {reply.result().type} to scene.apply",
+                                            reason="bad-answer"))
+
+    def _collect(self, *, keep: str) -> None:
+        """Delete stage copies other than the one shown (and the one in flight)."""
+        with self._lock:
+            latest = self._latest.sha256 if self._latest else keep
+        for path in self.models_dir.glob("*.vrm"):
+            if path.stem in (keep, latest) or path.name.startswith(".incoming-"):
+                continue
+            try:
+                path.unlink()
+            except OSError as exc:
+                log.stage.warning("cannot remove old stage copy %s: %s", path.name, exc)
