@@ -157,6 +157,10 @@ class StageBridge:
         self._submit(protocol.serialise(envelope))
         return envelope.id
 
+    def send_text(self, text: str) -> None:
+        """Send a raw text frame, valid or not: for diagnostics and protocol tests."""
+        self._submit(text)
+
     def request(self, payload: Payload) -> tuple[str, concurrent.futures.Future[Envelope]]:
         """Send an envelope whose answer carries ``re`` = its id; the future gets that answer.
 

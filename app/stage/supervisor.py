@@ -116,6 +116,7 @@ class StageSupervisor:
         self._process: GodotProcess | None = None
         self._crashes: list[float] = []
         self._thread: threading.Thread | None = None
+        self._last_exit: int | None = None
         self.bridge.add_listener(self._commands.put)
 
     # --- observing -----------------------------------------------------------------------
@@ -136,6 +137,11 @@ class StageSupervisor:
     def pid(self) -> int | None:
         process = self._process
         return process.pid if process is not None and process.returncode is None else None
+
+    @property
+    def last_exit_code(self) -> int | None:
+        """Exit code of the last Godot child that ended (None while none has)."""
+        return self._last_exit
 
     def add_listener(self, listener: StateListener) -> None:
         self._state_listeners.append(listener)
@@ -237,6 +243,7 @@ class StageSupervisor:
                 if command.process is not self._process:
                     continue
                 self._process = None
+                self._last_exit = command.code
                 restart_at = self._on_exit(command.code, command.process)
                 if restart_at is not None:
                     ready_deadline = None
@@ -317,7 +324,7 @@ class StageSupervisor:
             if step is not None:
                 step()
             try:
-                process.wait(STOP_GRACE_S)
+                self._last_exit = process.wait(STOP_GRACE_S)
                 break
             except subprocess.TimeoutExpired:
                 log.stage.warning("Godot did not quit; %s", "terminating" if step is None else "killing")

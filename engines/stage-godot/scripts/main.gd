@@ -71,6 +71,8 @@ func _apply(request_id: String, payload: Dictionary) -> void:
 		_bridge.send("scene.error", {
 			"modelId": payload["modelId"], "code": result["code"], "message": result["message"],
 		}, request_id)
+		_bridge.send("log", {"level": "info", "message": "scene: still showing %s" % (
+				_avatar_root.current_sha256 if _avatar_root.current != null else "nothing")}, request_id)
 		return
 	var info: Dictionary = result["info"]
 	_camera.frame(_avatar_root.current)
