@@ -81,7 +81,8 @@ def window_args(settings: StageSettings) -> list[str]:
 
 def build_argv(runtime: Runtime, options: LaunchOptions) -> list[str]:
     """Engine arguments first, then ``--`` and the stage's own arguments."""
-    argv = [*runtime.command, "--path", str(options.project_dir)]
+    # The stage makes no sound (speech plays in the host): the dummy driver saves start-up time.
+    argv = [*runtime.command, "--path", str(options.project_dir), "--audio-driver", "Dummy"]
     if options.headless:
         argv.append("--headless")
     if options.rendering_driver:

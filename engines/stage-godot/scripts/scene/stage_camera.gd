@@ -1,4 +1,4 @@
-## Frames the avatar: looks at its upper body from the front, whatever its size.
+## Frames the avatar: looks at it from the front so all of it fits, whatever its size.
 extends Camera3D
 
 const HEAD_ROOM := 1.08
@@ -9,8 +9,12 @@ func frame(avatar: Node3D) -> void:
 	if box.size == Vector3.ZERO:
 		return
 	var centre := box.get_center()
-	var height := box.size.y * HEAD_ROOM
-	var distance := (height * 0.5) / tan(deg_to_rad(fov) * 0.5) + box.size.z * 0.5
+	var viewport_size := Vector2(get_viewport().get_visible_rect().size)
+	var aspect := viewport_size.x / maxf(viewport_size.y, 1.0)
+	var half_v := tan(deg_to_rad(fov) * 0.5)
+	var by_height := (box.size.y * HEAD_ROOM * 0.5) / half_v
+	var by_width := (box.size.x * HEAD_ROOM * 0.5) / (half_v * aspect)
+	var distance := maxf(by_height, by_width) + box.size.z * 0.5
 	look_at_from_position(centre + Vector3(0, 0, distance), centre, Vector3.UP)
 	near = maxf(distance * 0.01, 0.01)
 	far = distance * 10.0
