@@ -70,9 +70,12 @@ def materialise(source: Path, models_dir: Path, *, expected_sha256: str | None =
                 ) -> MaterialisedModel:
     """Copy ``source`` to ``models_dir/<sha256>.vrm`` (atomic), hashing as it streams.
 
-    An existing file of that name and size is reused (Godot re-checks the hash before
-    import, so a damaged copy cannot be shown). Raises StageError ``hash-mismatch``
-    when the bytes do not hash to ``expected_sha256``.
+    With ``expected_sha256`` (a library file, named by its verified hash) an existing
+    copy of that name and size is reused, or a hard link is made; either way Godot
+    checks the hash before import and refuses a mismatch, so a damaged file is never
+    shown. Otherwise the bytes are copied and hashed as they stream, and the copy is
+    named by that hash. Raises StageError ``hash-mismatch`` when a streamed copy does
+    not hash to ``expected_sha256``.
     """
     if expected_sha256 is not None and not _SHA256.fullmatch(expected_sha256):
         raise StageError(f"not a sha256: {expected_sha256!r}", reason="bad-model-id")
@@ -84,6 +87,8 @@ def materialise(source: Path, models_dir: Path, *, expected_sha256: str | None =
     if expected_sha256 is not None:
         known = models_dir / f"{expected_sha256}.vrm"
         if known.is_file() and known.stat().st_size == size:
+            return MaterialisedModel(known, expected_sha256)
+        if _link(source, known):
             return MaterialisedModel(known, expected_sha256)
     digest = hashlib.sha256()
     staging = models_dir / f".incoming-{os.getpid()}-{threading.get_ident()}.vrm"
@@ -104,6 +109,19 @@ def materialise(source: Path, models_dir: Path, *, expected_sha256: str | None =
     finally:
         staging.unlink(missing_ok=True)
     return MaterialisedModel(target, sha256)
+
+
+def _link(source: Path, target: Path) -> bool:
+    """Hard-link ``source`` as ``target`` (atomic: link to a temporary name, then rename)."""
+    staging = target.with_name(f".incoming-link-{os.getpid()}-{threading.get_ident()}.vrm")
+    try:
+        staging.unlink(missing_ok=True)
+        os.link(source, staging)
+        os.replace(staging, target)
+    except OSError:
+        staging.unlink(missing_ok=True)
+        return False  # another file system, or links not allowed: copy instead
+    return True
 
 
 class StageApplier:

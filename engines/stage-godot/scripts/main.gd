@@ -2,13 +2,18 @@
 ##
 ## User arguments (after `--`): --bridge-url=ws://127.0.0.1:PORT/stage, window flags
 ## --borderless --transparent --always-on-top --position=X,Y --size=WxH, and
-## --screenshot=PATH (save a frame after each applied avatar). The bridge token comes from
+## --screenshot=PATH (save a frame after each applied avatar), --bench (after each applied
+## avatar, time a bare GLTFDocument import of the same file and log it, for
+## bench/stage_bench.py). The bridge token comes from
 ## the environment variable COMPANION_STAGE_BRIDGE_TOKEN, never from argv.
 extends Node3D
 
 const BridgeClient := preload("res://scripts/transport/bridge_client.gd")
 const TOKEN_ENV := "COMPANION_STAGE_BRIDGE_TOKEN"
 const SCREENSHOT_FRAMES := 3
+## Headless Godot sleeps this long between idle frames; short enough that a scene.apply
+## waits about a millisecond for the main loop, long enough to cost next to no CPU.
+const HEADLESS_FRAME_SLEEP_USEC := 1000
 
 var _options := {}
 var _bridge: Node = null
@@ -24,6 +29,8 @@ func _ready() -> void:
 	_light.look_at_from_position(Vector3(1.5, 3.0, 3.0), Vector3(0, 1, 0), Vector3.UP)
 	_fill_light.look_at_from_position(Vector3(-2.0, 1.5, 1.0), Vector3(0, 1, 0), Vector3.UP)
 	_setup_window()
+	if DisplayServer.get_name() == "headless":
+		OS.low_processor_usage_mode_sleep_usec = HEADLESS_FRAME_SLEEP_USEC
 	var url: String = _options.get("bridge-url", "")
 	if url.is_empty():
 		print("stage: no --bridge-url given; showing an empty stage")
@@ -81,6 +88,8 @@ func _apply(request_id: String, payload: Dictionary) -> void:
 		"vrmVersion": info["vrmVersion"], "importMs": result["importMs"],
 		"meshCount": info["meshCount"], "boneCount": info["boneCount"],
 	}, request_id)
+	if _options.has("bench"):
+		_log_bare_import.call_deferred(payload["path"], request_id)
 	var screenshot: String = _options.get("screenshot", "")
 	if not screenshot.is_empty():
 		_save_screenshot.call_deferred(screenshot, request_id)
@@ -97,6 +106,19 @@ func _save_screenshot(path: String, request_id: String) -> void:
 		_bridge.send("log", {
 			"level": "error", "message": "screenshot failed: %s" % error_string(err),
 		}, request_id)
+
+
+func _log_bare_import(path: String, request_id: String) -> void:
+	var started := Time.get_ticks_usec()
+	var document := GLTFDocument.new()
+	var state := GLTFState.new()
+	var err := document.append_from_file(path, state)
+	var scene := document.generate_scene(state) if err == OK else null
+	var bare_ms := (Time.get_ticks_usec() - started) / 1000.0
+	if scene != null:
+		scene.free()
+	_bridge.send("log", {"level": "debug", "message": "bench: bare-import-ms=%.3f" % bare_ms},
+			request_id)
 
 
 func _on_bridge_closed(code: int, reason: String) -> void:

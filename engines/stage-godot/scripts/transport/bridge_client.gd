@@ -82,6 +82,8 @@ func _exit_tree() -> void:
 func _send_text(text: String) -> bool:
 	_mutex.lock()
 	var ok := _peer.get_ready_state() == WebSocketPeer.STATE_OPEN and _peer.send_text(text) == OK
+	if ok:
+		_peer.poll()  # flush now rather than on the poll thread's next turn
 	_mutex.unlock()
 	return ok
 
