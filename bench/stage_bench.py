@@ -24,11 +24,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from app.settings.sections.stage import StageSettings  # noqa: E402
-from app.stage.apply import StageApplier  # noqa: E402
-from app.stage.bridge import BridgeEvent, Message  # noqa: E402
-from app.stage.protocol import Ping  # noqa: E402
-from app.stage.supervisor import StageState, StageSupervisor  # noqa: E402
+from app.settings.sections.stage import StageSettings
+from app.stage.apply import StageApplier
+from app.stage.bridge import BridgeEvent, Message
+from app.stage.protocol import Ping
+from app.stage.supervisor import StageState, StageSupervisor
 
 E2E_FACTOR = 1.10
 E2E_SLACK_MS = 30.0
@@ -39,8 +39,10 @@ PING_P99_MS = 1.0
 def fixtures(named: list[str]) -> list[Path]:
     if named:
         return [Path(n) for n in named]
-    root = Path(os.environ.get("COMPANION_STAGE_FIXTURES")
-                or Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "vrm-real")
+    root = Path(
+        os.environ.get("COMPANION_STAGE_FIXTURES")
+        or Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "vrm-real"
+    )
     return sorted(root.glob("*.vrm"))
 
 
@@ -58,8 +60,9 @@ def bench_imports(files: list[Path], rounds: int, work: Path) -> bool:
         shutil.copyfile(path, library / f"{sha}.vrm")
         selectable.append((path.name, sha, library / f"{sha}.vrm"))
     stage_models = work / "stage" / "models"
-    supervisor = StageSupervisor(settings=StageSettings(), headless=True,
-                                 extra_user_args=["--bench"])
+    supervisor = StageSupervisor(
+        settings=StageSettings(), headless=True, extra_user_args=["--bench"]
+    )
     applier = StageApplier(supervisor.bridge, stage_models)
     events: queue.Queue[BridgeEvent] = queue.Queue()
     supervisor.bridge.add_listener(events.put)
@@ -95,8 +98,11 @@ def bench_imports(files: list[Path], rounds: int, work: Path) -> bool:
 def _bare_ms(events: queue.Queue[BridgeEvent], request_id: str | None) -> float:
     while True:
         event = events.get(timeout=60)
-        if isinstance(event, Message) and event.envelope.type == "log" \
-                and event.envelope.re == request_id:
+        if (
+            isinstance(event, Message)
+            and event.envelope.type == "log"
+            and event.envelope.re == request_id
+        ):
             message = str(event.envelope.payload.message)  # type: ignore[union-attr]
             if message.startswith("bench: bare-import-ms="):
                 return float(message.split("=", 1)[1])
@@ -116,9 +122,11 @@ def bench_pings(count: int) -> bool:
             times.append((time.perf_counter() - started) * 1000)
     p50, p99 = percentile(times, 0.50), percentile(times, 0.99)
     ok = p50 <= PING_P50_MS and p99 <= PING_P99_MS
-    print(f"bridge ping round trip over {count} pings: p50 {p50:.3f} ms, p99 {p99:.3f} ms, "
-          f"max {max(times):.3f} ms (targets p50 <= {PING_P50_MS}, p99 <= {PING_P99_MS}) "
-          f"{'ok' if ok else 'OVER'}")
+    print(
+        f"bridge ping round trip over {count} pings: p50 {p50:.3f} ms, p99 {p99:.3f} ms, "
+        f"max {max(times):.3f} ms (targets p50 <= {PING_P50_MS}, p99 <= {PING_P99_MS}) "
+        f"{'ok' if ok else 'OVER'}"
+    )
     return ok
 
 
@@ -130,8 +138,10 @@ def bench_launch(launches: int) -> None:
         with supervisor:
             supervisor.wait_for(StageState.RUNNING, timeout=30)
             times.append((time.perf_counter() - started) * 1000)
-    print(f"launch to stage.ready (headless, {launches} launches): median "
-          f"{statistics.median(times):.1f} ms, min {min(times):.1f} ms, max {max(times):.1f} ms")
+    print(
+        f"launch to stage.ready (headless, {launches} launches): median "
+        f"{statistics.median(times):.1f} ms, min {min(times):.1f} ms, max {max(times):.1f} ms"
+    )
 
 
 def main() -> int:

@@ -66,8 +66,9 @@ class ApplyResult:
         return body
 
 
-def materialise(source: Path, models_dir: Path, *, expected_sha256: str | None = None
-                ) -> MaterialisedModel:
+def materialise(
+    source: Path, models_dir: Path, *, expected_sha256: str | None = None
+) -> MaterialisedModel:
     """Copy ``source`` to ``models_dir/<sha256>.vrm`` (atomic), hashing as it streams.
 
     With ``expected_sha256`` (a library file, named by its verified hash) an existing
@@ -99,13 +100,15 @@ def materialise(source: Path, models_dir: Path, *, expected_sha256: str | None =
                 dst.write(chunk)
         sha256 = digest.hexdigest()
         if expected_sha256 is not None and sha256 != expected_sha256:
-            raise StageError(f"{source.name} hashes to {sha256}, not {expected_sha256}",
-                             reason="hash-mismatch")
+            raise StageError(
+                f"{source.name} hashes to {sha256}, not {expected_sha256}", reason="hash-mismatch"
+            )
         target = models_dir / f"{sha256}.vrm"
         os.replace(staging, target)
     except OSError as exc:
-        raise StageError(f"cannot copy {source} for the stage: {exc.strerror}",
-                         reason="materialise-failed") from exc
+        raise StageError(
+            f"cannot copy {source} for the stage: {exc.strerror}", reason="materialise-failed"
+        ) from exc
     finally:
         staging.unlink(missing_ok=True)
     return MaterialisedModel(target, sha256)
@@ -149,13 +152,22 @@ class StageApplier:
             log.stage.info("re-applying %s on the restarted stage", latest.name)
             self._send(latest)
 
-    def apply(self, source: Path, *, model_id: str | None = None, name: str = ""
-              ) -> concurrent.futures.Future[ApplyResult]:
+    def apply(
+        self, source: Path, *, model_id: str | None = None, name: str = ""
+    ) -> concurrent.futures.Future[ApplyResult]:
         """Select ``source``; the future resolves when the stage answers (or a newer one wins)."""
-        model = materialise(source, self.models_dir,
-                            expected_sha256=model_id if model_id and _SHA256.fullmatch(model_id) else None)
-        request = SceneApply(modelId=model_id or model.sha256, format="vrm", path=str(model.path),
-                             sha256=model.sha256, name=name or source.stem)
+        model = materialise(
+            source,
+            self.models_dir,
+            expected_sha256=model_id if model_id and _SHA256.fullmatch(model_id) else None,
+        )
+        request = SceneApply(
+            modelId=model_id or model.sha256,
+            format="vrm",
+            path=str(model.path),
+            sha256=model.sha256,
+            name=name or source.stem,
+        )
         with self._lock:
             shown = self._shown
             if shown is not None and shown.sha256 == model.sha256 and self._latest_request is None:
@@ -182,9 +194,14 @@ class StageApplier:
         reply.add_done_callback(lambda f: self._answered(f, request, request_id, started, result))
         return result
 
-    def _answered(self, reply: concurrent.futures.Future[Envelope], request: SceneApply,
-                  request_id: str, started: float,
-                  result: concurrent.futures.Future[ApplyResult]) -> None:
+    def _answered(
+        self,
+        reply: concurrent.futures.Future[Envelope],
+        request: SceneApply,
+        request_id: str,
+        started: float,
+        result: concurrent.futures.Future[ApplyResult],
+    ) -> None:
         elapsed = (time.perf_counter() - started) * 1000
         if reply.cancelled():
             result.set_result(ApplyResult("superseded", request.modelId, request_id))
@@ -206,16 +223,24 @@ class StageApplier:
                 self._shown = payload
         if isinstance(payload, SceneApplied):
             self._collect(keep=payload.sha256)
-            result.set_result(ApplyResult("applied", request.modelId, request_id, applied=payload,
-                                          elapsed_ms=elapsed))
+            result.set_result(
+                ApplyResult(
+                    "applied", request.modelId, request_id, applied=payload, elapsed_ms=elapsed
+                )
+            )
         elif isinstance(payload, SceneError):
-            log.stage.warning("the stage refused %s (%s): %s", request.name, payload.code,
-                              payload.message)
-            result.set_result(ApplyResult("error", request.modelId, request_id, error=payload,
-                                          elapsed_ms=elapsed))
+            log.stage.warning(
+                "the stage refused %s (%s): %s", request.name, payload.code, payload.message
+            )
+            result.set_result(
+                ApplyResult("error", request.modelId, request_id, error=payload, elapsed_ms=elapsed)
+            )
         else:
-            result.set_exception(StageError(f"unexpected answer {reply.result().type} to scene.apply",
-                                            reason="bad-answer"))
+            result.set_exception(
+                StageError(
+                    f"unexpected answer {reply.result().type} to scene.apply", reason="bad-answer"
+                )
+            )
 
     def _collect(self, *, keep: str) -> None:
         """Delete stage copies other than the one shown (and the one in flight)."""

@@ -79,12 +79,18 @@ class StageBridge:
     the bridge (hand the event to your own thread or event loop instead).
     """
 
-    def __init__(self, *, host: str = "127.0.0.1", token: str | None = None,
-                 hello_timeout_s: float = HELLO_TIMEOUT_S,
-                 max_frame_bytes: int = protocol.MAX_FRAME_BYTES) -> None:
+    def __init__(
+        self,
+        *,
+        host: str = "127.0.0.1",
+        token: str | None = None,
+        hello_timeout_s: float = HELLO_TIMEOUT_S,
+        max_frame_bytes: int = protocol.MAX_FRAME_BYTES,
+    ) -> None:
         if not _is_loopback(host):
-            raise BridgeError(f"the stage bridge only listens on loopback, not {host!r}",
-                              reason="not-loopback")
+            raise BridgeError(
+                f"the stage bridge only listens on loopback, not {host!r}", reason="not-loopback"
+            )
         self.host = host
         self.token = token or secrets.token_urlsafe(32)
         self.hello_timeout_s = hello_timeout_s
@@ -105,8 +111,9 @@ class StageBridge:
         if self._thread is not None:
             return self
         started: concurrent.futures.Future[None] = concurrent.futures.Future()
-        self._thread = threading.Thread(target=self._run, args=(started,), name="stage-bridge",
-                                        daemon=True)
+        self._thread = threading.Thread(
+            target=self._run, args=(started,), name="stage-bridge", daemon=True
+        )
         self._thread.start()
         started.result(timeout=10)
         return self
@@ -211,8 +218,9 @@ class StageBridge:
             try:
                 server = loop.run_until_complete(self._listen())
             except OSError as exc:
-                started.set_exception(BridgeError(f"cannot listen on {self.host}: {exc}",
-                                                  reason="listen-failed"))
+                started.set_exception(
+                    BridgeError(f"cannot listen on {self.host}: {exc}", reason="listen-failed")
+                )
                 return
             self._server = server
             started.set_result(None)
@@ -232,7 +240,9 @@ class StageBridge:
 
     async def _listen(self) -> Server:
         server = await serve(
-            self._handle, self.host, 0,
+            self._handle,
+            self.host,
+            0,
             process_request=self._check_request,
             max_size=self.max_frame_bytes,
             compression=None,
@@ -261,9 +271,15 @@ class StageBridge:
             await connection.close(CLOSE_BUSY, "a stage is already connected")
             return
         self._peer = connection
-        await connection.send(protocol.serialise(
-            Envelope(protocol.new_id(), Welcome(protocol.PROTOCOL_VERSION, f"companion-stage {__version__}"),
-                     re=hello.id)))
+        await connection.send(
+            protocol.serialise(
+                Envelope(
+                    protocol.new_id(),
+                    Welcome(protocol.PROTOCOL_VERSION, f"companion-stage {__version__}"),
+                    re=hello.id,
+                )
+            )
+        )
         assert isinstance(hello.payload, Hello)
         log.bridge.info("stage connected: %s", hello.payload.engine)
         self._emit(PeerConnected(hello.payload.engine))
@@ -276,8 +292,9 @@ class StageBridge:
             self._peer = None
             code, reason = connection.close_code, connection.close_reason or ""
             log.bridge.info("stage disconnected (%s %s)", code, reason)
-            self._fail_pending(BridgeError("the stage disconnected before answering",
-                                           reason="stage-disconnected"))
+            self._fail_pending(
+                BridgeError("the stage disconnected before answering", reason="stage-disconnected")
+            )
             self._emit(PeerDisconnected(code, reason))
 
     async def _authenticate(self, connection: ServerConnection) -> Envelope | None:
@@ -303,14 +320,17 @@ class StageBridge:
             return None
         if hello.protocol != protocol.PROTOCOL_VERSION:
             log.bridge.warning("refused a peer speaking protocol %s", hello.protocol)
-            await connection.close(CLOSE_BAD_HELLO, f"protocol {protocol.PROTOCOL_VERSION} expected")
+            await connection.close(
+                CLOSE_BAD_HELLO, f"protocol {protocol.PROTOCOL_VERSION} expected"
+            )
             return None
         return envelope
 
     def _receive(self, connection: ServerConnection, frame: str | bytes) -> None:
         try:
-            envelope = protocol.parse(frame, accept=protocol.STAGE_TO_HOST,
-                                      max_bytes=self.max_frame_bytes)
+            envelope = protocol.parse(
+                frame, accept=protocol.STAGE_TO_HOST, max_bytes=self.max_frame_bytes
+            )
         except ProtocolError as exc:
             log.bridge.warning("refused a frame from the stage (%s): %s", exc.code, exc.message)
             self._send_now(connection, protocol.serialise(protocol.error_reply(exc)))

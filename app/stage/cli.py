@@ -65,48 +65,81 @@ def _run_screenshot(context: AppContext) -> int:
     if match is None:
         raise StageError(f"--size must look like 480x720, not {args.size!r}", reason="bad-size")
     if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
-        raise StageError("stage screenshot needs a display (set DISPLAY, e.g. run under Xvfb)",
-                         reason="no-display")
+        raise StageError(
+            "stage screenshot needs a display (set DISPLAY, e.g. run under Xvfb)",
+            reason="no-display",
+        )
     out = args.out.expanduser().resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
     out.unlink(missing_ok=True)
     settings = dataclasses.replace(
-        context.settings.load().settings.stage, borderless=True, always_on_top=False,
-        transparent=args.transparent, window_x=-1, window_y=-1,
-        window_width=int(match[1]), window_height=int(match[2]))
-    result = _apply_once(context, settings, headless=False,
-                         extra_user_args=(f"--screenshot={out}",),
-                         rendering_driver=args.rendering_driver, await_screenshot=True)
+        context.settings.load().settings.stage,
+        borderless=True,
+        always_on_top=False,
+        transparent=args.transparent,
+        window_x=-1,
+        window_y=-1,
+        window_width=int(match[1]),
+        window_height=int(match[2]),
+    )
+    result = _apply_once(
+        context,
+        settings,
+        headless=False,
+        extra_user_args=(f"--screenshot={out}",),
+        rendering_driver=args.rendering_driver,
+        await_screenshot=True,
+    )
     body = result.to_json()
     if result.ok and not out.is_file():
-        body.update(ok=False, status="error", code="screenshot-failed",
-                    message="the stage did not save the screenshot")
+        body.update(
+            ok=False,
+            status="error",
+            code="screenshot-failed",
+            message="the stage did not save the screenshot",
+        )
     else:
         body["out"] = str(out)
     _print(body, as_json=args.json)
     return 0 if body["ok"] else 1
 
 
-def _apply_once(context: AppContext, settings: StageSettings, *, headless: bool,
-                extra_user_args: Sequence[str], rendering_driver: str | None = None,
-                await_screenshot: bool = False) -> ApplyResult:
+def _apply_once(
+    context: AppContext,
+    settings: StageSettings,
+    *,
+    headless: bool,
+    extra_user_args: Sequence[str],
+    rendering_driver: str | None = None,
+    await_screenshot: bool = False,
+) -> ApplyResult:
     source: Path = context.args.file.expanduser()
     if not source.is_file():
         raise StageError(f"no such file: {source}", reason="not-found")
-    remote_debug = resolve_remote_debug(getattr(context.args, "godot_remote_debug", None),
-                                        os.environ, settings.remote_debug)
+    remote_debug = resolve_remote_debug(
+        getattr(context.args, "godot_remote_debug", None), os.environ, settings.remote_debug
+    )
     supervisor = StageSupervisor(
-        settings=settings, logs_dir=context.paths.logs_dir, headless=headless,
-        remote_debug=remote_debug, rendering_driver=rendering_driver,
-        extra_user_args=extra_user_args)
+        settings=settings,
+        logs_dir=context.paths.logs_dir,
+        headless=headless,
+        remote_debug=remote_debug,
+        rendering_driver=rendering_driver,
+        extra_user_args=extra_user_args,
+    )
     applier = StageApplier(supervisor.bridge, context.paths.stage_dir / "models")
     screenshot_logged: list[str] = []
     supervisor.bridge.add_listener(
-        lambda event: screenshot_logged.append(event.envelope.re or "")
-        if isinstance(event, Message) and event.envelope.type == "log" else None)
+        lambda event: (
+            screenshot_logged.append(event.envelope.re or "")
+            if isinstance(event, Message) and event.envelope.type == "log"
+            else None
+        )
+    )
     with supervisor:
-        state = supervisor.wait_for(StageState.RUNNING, StageState.ERROR,
-                                    timeout=settings.ready_timeout_s + 10)
+        state = supervisor.wait_for(
+            StageState.RUNNING, StageState.ERROR, timeout=settings.ready_timeout_s + 10
+        )
         if state is StageState.ERROR:
             raise StageError(f"the stage did not start: {supervisor.reason}", reason="stage-failed")
         result = applier.apply(source.resolve(), name=source.stem).result(APPLY_TIMEOUT_S)
@@ -128,8 +161,11 @@ def _print(body: dict[str, object], *, as_json: bool) -> None:
         print(json.dumps(body, ensure_ascii=False))
         return
     if body.get("ok"):
-        print(f"applied {body.get('modelId')} (VRM {body.get('vrmVersion')}, "
-              f"{body.get('meshCount')} meshes, {body.get('boneCount')} bones) "
-              f"in {body.get('importMs', 0):.1f} ms" + (f"; saved {body['out']}" if "out" in body else ""))
+        print(
+            f"applied {body.get('modelId')} (VRM {body.get('vrmVersion')}, "
+            f"{body.get('meshCount')} meshes, {body.get('boneCount')} bones) "
+            f"in {body.get('importMs', 0):.1f} ms"
+            + (f"; saved {body['out']}" if "out" in body else "")
+        )
     else:
         print(f"refused: {body.get('message')} [{body.get('code')}]", file=sys.stderr)

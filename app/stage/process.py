@@ -99,9 +99,15 @@ def build_argv(runtime: Runtime, options: LaunchOptions) -> list[str]:
 class GodotProcess:
     """One running Godot child; ``wait``/``terminate``/``kill`` act on it alone."""
 
-    def __init__(self, runtime: Runtime, options: LaunchOptions, *, logs_dir: Path | None = None,
-                 listeners: Sequence[OutputListener] = (),
-                 environ: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        runtime: Runtime,
+        options: LaunchOptions,
+        *,
+        logs_dir: Path | None = None,
+        listeners: Sequence[OutputListener] = (),
+        environ: Mapping[str, str] | None = None,
+    ) -> None:
         self.argv = build_argv(runtime, options)
         env = dict(os.environ if environ is None else environ)
         env.update(runtime.env)
@@ -114,16 +120,22 @@ class GodotProcess:
         log.stage.info("starting Godot: %s", " ".join(self.argv))
         try:
             self._popen = subprocess.Popen(
-                self.argv, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE, cwd=str(options.project_dir),
+                self.argv,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                cwd=str(options.project_dir),
                 preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
             )
         except OSError as exc:
-            raise StageError(f"cannot start Godot ({self.argv[0]}): {exc}",
-                             reason="godot-start-failed") from exc
+            raise StageError(
+                f"cannot start Godot ({self.argv[0]}): {exc}", reason="godot-start-failed"
+            ) from exc
         self._readers = [
-            threading.Thread(target=self._pump, args=(name, stream), name=f"godot-{name}",
-                             daemon=True)
+            threading.Thread(
+                target=self._pump, args=(name, stream), name=f"godot-{name}", daemon=True
+            )
             for name, stream in (("stdout", self._popen.stdout), ("stderr", self._popen.stderr))
         ]
         for reader in self._readers:
@@ -171,8 +183,11 @@ class GodotProcess:
                     self._tail.append(line)
                 log.godot.log(level, "%s", line)
                 if self._file is not None:
-                    self._file.handle(log.godot.makeRecord(
-                        log.godot.name, level, __file__, 0, "%s %s", (name, line), None))
+                    self._file.handle(
+                        log.godot.makeRecord(
+                            log.godot.name, level, __file__, 0, "%s %s", (name, line), None
+                        )
+                    )
                 for listener in self._listeners:
                     try:
                         listener(name, line)
@@ -183,8 +198,11 @@ class GodotProcess:
 def _godot_log_handler(logs_dir: Path) -> logging.Handler:
     logs_dir.mkdir(parents=True, exist_ok=True)
     handler = logging.handlers.RotatingFileHandler(
-        logs_dir / "godot.log", maxBytes=GODOT_LOG_BYTES, backupCount=GODOT_LOG_COUNT,
-        encoding="utf-8")
+        logs_dir / "godot.log",
+        maxBytes=GODOT_LOG_BYTES,
+        backupCount=GODOT_LOG_COUNT,
+        encoding="utf-8",
+    )
     handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
     return handler
 

@@ -12,8 +12,8 @@ import dataclasses
 import itertools
 import json
 import math
-import typing
 import os
+import typing
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,7 +53,9 @@ MAX_FRAME_BYTES: Final = 1024 * 1024
 MAX_ID_CHARS: Final = 64
 SCHEMA_PATH: Final = Path(__file__).resolve().parent / "schema" / "bridge-v1.schema.json"
 
-ErrorCode: TypeAlias = Literal["bad-json", "bad-envelope", "unknown-type", "bad-payload", "too-large"]
+ErrorCode: TypeAlias = Literal[
+    "bad-json", "bad-envelope", "unknown-type", "bad-payload", "too-large"
+]
 
 
 class ProtocolError(Exception):
@@ -167,8 +169,19 @@ class ErrorMessage:
 
 
 Payload: TypeAlias = (
-    Hello | Welcome | SceneApply | StageShutdown | Ping | AvatarExpression | StageReady
-    | SceneApplied | SceneError | StageFatal | Pong | Log | ErrorMessage
+    Hello
+    | Welcome
+    | SceneApply
+    | StageShutdown
+    | Ping
+    | AvatarExpression
+    | StageReady
+    | SceneApplied
+    | SceneError
+    | StageFatal
+    | Pong
+    | Log
+    | ErrorMessage
 )
 
 HOST_TO_STAGE: Final[frozenset[str]] = frozenset(
@@ -180,8 +193,21 @@ STAGE_TO_HOST: Final[frozenset[str]] = frozenset(
 
 MESSAGE_TYPES: Final[Mapping[str, type[Any]]] = {
     cls.TYPE: cls
-    for cls in (Hello, Welcome, SceneApply, StageShutdown, Ping, AvatarExpression, StageReady,
-                SceneApplied, SceneError, StageFatal, Pong, Log, ErrorMessage)
+    for cls in (
+        Hello,
+        Welcome,
+        SceneApply,
+        StageShutdown,
+        Ping,
+        AvatarExpression,
+        StageReady,
+        SceneApplied,
+        SceneError,
+        StageFatal,
+        Pong,
+        Log,
+        ErrorMessage,
+    )
 }
 
 _SHA256_CHARS: Final = frozenset("0123456789abcdef")
@@ -239,8 +265,9 @@ def error_reply(error: ProtocolError) -> Envelope:
     return Envelope(new_id(), ErrorMessage(code=error.code, message=error.message), re=error.re)
 
 
-def parse(frame: bytes | str, *, accept: frozenset[str] | None = None,
-          max_bytes: int = MAX_FRAME_BYTES) -> Envelope:
+def parse(
+    frame: bytes | str, *, accept: frozenset[str] | None = None, max_bytes: int = MAX_FRAME_BYTES
+) -> Envelope:
     """Read one frame; raise :class:`ProtocolError` saying exactly what is wrong with it.
 
     ``accept`` limits the types this side may receive (e.g. ``STAGE_TO_HOST``); any
@@ -267,7 +294,9 @@ def parse(frame: bytes | str, *, accept: frozenset[str] | None = None,
     if extra:
         raise refuse("bad-envelope", f"unknown envelope field(s): {', '.join(sorted(extra))}")
     if data.get("v") != PROTOCOL_VERSION or isinstance(data.get("v"), bool):
-        raise refuse("bad-envelope", f"envelope version must be {PROTOCOL_VERSION}, got {data.get('v')!r}")
+        raise refuse(
+            "bad-envelope", f"envelope version must be {PROTOCOL_VERSION}, got {data.get('v')!r}"
+        )
     if known_id is None:
         raise refuse("bad-envelope", f"envelope id must be a string of 1-{MAX_ID_CHARS} characters")
     if "re" in data and not _is_id(raw_re):
@@ -334,7 +363,8 @@ def _check(hint: Any, value: Any) -> str | None:
         return None if isinstance(value, str) else f"must be a string, got {_kind(value)}"
     if hint == "int":  # 1.0 is an integer in JSON Schema, and GDScript reads every number as float
         ok = (isinstance(value, int) and not isinstance(value, bool)) or (
-            isinstance(value, float) and value.is_integer())
+            isinstance(value, float) and value.is_integer()
+        )
         return None if ok else f"must be an integer, got {_kind(value)}"
     ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
     return None if ok else f"must be a number, got {_kind(value)}"
@@ -358,7 +388,8 @@ def _is_id(value: Any) -> bool:
 
 def _kind(value: Any) -> str:
     return {dict: "object", list: "array", str: "string", bool: "boolean", type(None): "null"}.get(
-        type(value), "number")
+        type(value), "number"
+    )
 
 
 def _refuse_constant(name: str) -> Any:

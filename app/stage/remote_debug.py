@@ -27,9 +27,11 @@ def resolve_remote_debug(flag: str | None, environ: Mapping[str, str], setting: 
     Each may be a ``tcp://host:port`` URL, a bare ``host:port`` or port, or (env) a
     yes/no word; a bare port means loopback.
     """
-    for source, value in (("--godot-remote-debug", flag),
-                          (REMOTE_DEBUG_ENV, environ.get(REMOTE_DEBUG_ENV)),
-                          ("stage.remote_debug", setting)):
+    for source, value in (
+        ("--godot-remote-debug", flag),
+        (REMOTE_DEBUG_ENV, environ.get(REMOTE_DEBUG_ENV)),
+        ("stage.remote_debug", setting),
+    ):
         if value is None:
             continue
         text = value.strip()
@@ -52,6 +54,8 @@ def _normalise(text: str, source: str) -> str:
         text = f"tcp://{text}"
     match = _URL.fullmatch(text)
     if match is None or not 0 < int(match["port"]) < 65536:
-        raise StageError(f"{source}: {text!r} is not a remote debugger address like "
-                         f"{DEFAULT_REMOTE_DEBUG}", reason="bad-remote-debug")
+        raise StageError(
+            f"{source}: {text!r} is not a remote debugger address like {DEFAULT_REMOTE_DEBUG}",
+            reason="bad-remote-debug",
+        )
     return text

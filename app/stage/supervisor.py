@@ -13,6 +13,7 @@ each state change through listener callbacks.
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import queue
 import subprocess
@@ -91,11 +92,19 @@ _Command = _Start | _Stop | _Exited | PeerConnected | PeerDisconnected | Message
 class StageSupervisor:
     """Runs the stage child against one bridge, restarting it when it dies unasked."""
 
-    def __init__(self, *, settings: StageSettings, logs_dir: Path | None = None,
-                 headless: bool = False, remote_debug: str | None = None,
-                 rendering_driver: str | None = None, extra_user_args: Sequence[str] = (),
-                 runtime: Runtime | None = None, environ: Mapping[str, str] | None = None,
-                 bridge: StageBridge | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        settings: StageSettings,
+        logs_dir: Path | None = None,
+        headless: bool = False,
+        remote_debug: str | None = None,
+        rendering_driver: str | None = None,
+        extra_user_args: Sequence[str] = (),
+        runtime: Runtime | None = None,
+        environ: Mapping[str, str] | None = None,
+        bridge: StageBridge | None = None,
+    ) -> None:
         self.settings = settings
         self.bridge = bridge or StageBridge()
         self._runtime = runtime
@@ -161,10 +170,12 @@ class StageSupervisor:
             while self._state not in states:
                 left = deadline - time.monotonic()
                 if left <= 0:
+                    wanted = "/".join(s.value for s in states)
                     raise StageError(
-                        f"the stage is {self._state.value}, not {'/'.join(s.value for s in states)}, "
-                        f"after {timeout:.0f} s" + (f": {self._reason}" if self._reason else ""),
-                        reason="stage-timeout")
+                        f"the stage is {self._state.value}, not {wanted}, after {timeout:.0f} s"
+                        + (f": {self._reason}" if self._reason else ""),
+                        reason="stage-timeout",
+                    )
                 self._changed.wait(left)
             return self._state
 
@@ -205,13 +216,18 @@ class StageSupervisor:
             now = time.monotonic()
             timers = [t for t in (ready_deadline, restart_at) if t is not None]
             try:
-                command = self._commands.get(timeout=max(0.0, min(timers) - now) if timers else None)
+                command = self._commands.get(
+                    timeout=max(0.0, min(timers) - now) if timers else None
+                )
             except queue.Empty:
                 command = None
             now = time.monotonic()
             if command is None:
-                if ready_deadline is not None and now >= ready_deadline and \
-                        self._state is StageState.STARTING:
+                if (
+                    ready_deadline is not None
+                    and now >= ready_deadline
+                    and self._state is StageState.STARTING
+                ):
                     ready_deadline = None
                     self._fail_ready_timeout()
                 if restart_at is not None and now >= restart_at:
@@ -229,8 +245,10 @@ class StageSupervisor:
                 command.done.set()
                 return
             elif isinstance(command, Message):
-                if isinstance(command.envelope.payload, StageReady) and \
-                        self._state is StageState.STARTING:
+                if (
+                    isinstance(command.envelope.payload, StageReady)
+                    and self._state is StageState.STARTING
+                ):
                     ready_deadline = None
                     self._ready = command.envelope.payload
                     self._set(StageState.RUNNING, ready=self._ready)
@@ -254,11 +272,21 @@ class StageSupervisor:
         try:
             runtime = self._runtime or find_runtime(self.settings, self._environ)
             options = LaunchOptions(
-                bridge_url=self.bridge.url, token=self.bridge.token, headless=self._headless,
-                remote_debug=self._remote_debug, rendering_driver=self._rendering_driver,
-                window=window_args(self.settings), extra_user_args=self._extra_user_args)
-            process = GodotProcess(runtime, options, logs_dir=self._logs_dir,
-                                   listeners=self._output_listeners, environ=self._environ)
+                bridge_url=self.bridge.url,
+                token=self.bridge.token,
+                headless=self._headless,
+                remote_debug=self._remote_debug,
+                rendering_driver=self._rendering_driver,
+                window=window_args(self.settings),
+                extra_user_args=self._extra_user_args,
+            )
+            process = GodotProcess(
+                runtime,
+                options,
+                logs_dir=self._logs_dir,
+                listeners=self._output_listeners,
+                environ=self._environ,
+            )
         except StageError as exc:  # GodotRuntimeError is not a StageError: caught below
             self._set(StageState.ERROR, reason=exc.message)
             return None
@@ -267,8 +295,9 @@ class StageSupervisor:
             self._set(StageState.ERROR, reason=message)
             return None
         self._process = process
-        threading.Thread(target=self._watch, args=(process,), name="godot-watch",
-                         daemon=True).start()
+        threading.Thread(
+            target=self._watch, args=(process,), name="godot-watch", daemon=True
+        ).start()
         return time.monotonic() + self.settings.ready_timeout_s
 
     def _watch(self, process: GodotProcess) -> None:
@@ -282,14 +311,20 @@ class StageSupervisor:
         self._crashes = [t for t in self._crashes if now - t < CRASH_WINDOW_S] + [now]
         tail = "\n".join(process.tail(12))
         if len(self._crashes) >= CRASH_LIMIT:
-            self._set(StageState.ERROR, reason=(
-                f"Godot exited unexpectedly {len(self._crashes)} times within "
-                f"{CRASH_WINDOW_S:.0f} s (last exit code {code}); giving up. "
-                f"Last output:\n{tail}"))
+            self._set(
+                StageState.ERROR,
+                reason=(
+                    f"Godot exited unexpectedly {len(self._crashes)} times within "
+                    f"{CRASH_WINDOW_S:.0f} s (last exit code {code}); giving up. "
+                    f"Last output:\n{tail}"
+                ),
+            )
             return None
-        delay = min(BACKOFF_FIRST_S * 2 ** (len(self._crashes) - 1), BACKOFF_MAX_S)
-        self._set(StageState.RESTARTING, reason=(
-            f"Godot exited unexpectedly (exit code {code}); restarting in {delay:.1f} s"))
+        delay: float = min(BACKOFF_FIRST_S * 2.0 ** (len(self._crashes) - 1), BACKOFF_MAX_S)
+        self._set(
+            StageState.RESTARTING,
+            reason=(f"Godot exited unexpectedly (exit code {code}); restarting in {delay:.1f} s"),
+        )
         log.stage.warning("Godot exited with %s; last output:\n%s", code, tail)
         return now + delay
 
@@ -299,14 +334,16 @@ class StageSupervisor:
         tail = ""
         if process is not None:
             process.kill()
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 process.wait(5)
-            except subprocess.TimeoutExpired:
-                pass
             tail = "\n".join(process.tail(20))
-        self._set(StageState.ERROR, reason=(
-            f"Godot did not report stage.ready within {self.settings.ready_timeout_s:g} s. "
-            f"Last output:\n{tail or '(none)'}"))
+        self._set(
+            StageState.ERROR,
+            reason=(
+                f"Godot did not report stage.ready within {self.settings.ready_timeout_s:g} s. "
+                f"Last output:\n{tail or '(none)'}"
+            ),
+        )
 
     def _shutdown(self) -> None:
         process = self._process
@@ -316,10 +353,8 @@ class StageSupervisor:
                 self._set(StageState.STOPPED)
             return
         self._set(StageState.STOPPING)
-        try:
+        with contextlib.suppress(StageError):  # not connected: go straight to terminate
             self.bridge.send(StageShutdown())
-        except StageError:
-            pass  # not connected: go straight to terminate
         for step in (None, process.terminate, process.kill):
             if step is not None:
                 step()
@@ -327,7 +362,9 @@ class StageSupervisor:
                 self._last_exit = process.wait(STOP_GRACE_S)
                 break
             except subprocess.TimeoutExpired:
-                log.stage.warning("Godot did not quit; %s", "terminating" if step is None else "killing")
+                log.stage.warning(
+                    "Godot did not quit; %s", "terminating" if step is None else "killing"
+                )
         self._set(StageState.STOPPED)
 
     def _set(self, state: StageState, *, reason: str = "", ready: StageReady | None = None) -> None:
@@ -339,7 +376,9 @@ class StageSupervisor:
         if state is StageState.ERROR:
             log.stage.error("stage error: %s", reason)
         else:
-            log.stage.info("stage %s -> %s%s", previous.value, state.value, f" ({reason})" if reason else "")
+            log.stage.info(
+                "stage %s -> %s%s", previous.value, state.value, f" ({reason})" if reason else ""
+            )
         change = StateChange(state, previous, reason, ready)
         for listener in list(self._state_listeners):
             try:

@@ -17,6 +17,8 @@ const HEADLESS_FRAME_SLEEP_USEC := 1000
 
 var _options := {}
 var _bridge: Node = null
+## The newest scene.apply not yet started; older ones still queued are answered "superseded".
+var _pending_apply := {}
 
 @onready var _avatar_root: Node3D = $AvatarRoot
 @onready var _camera: Camera3D = $Camera
@@ -63,12 +65,27 @@ func _on_message(envelope: Dictionary) -> void:
 	var payload: Dictionary = envelope["payload"]
 	match envelope["type"]:
 		"scene.apply":
-			_apply(envelope["id"], payload)
+			if _pending_apply.is_empty():
+				_apply_pending.call_deferred()
+			else:
+				var stale: Dictionary = _pending_apply["payload"]
+				_bridge.send("scene.error", {
+					"modelId": stale["modelId"], "code": "superseded",
+					"message": "a newer scene.apply arrived before this one started",
+				}, _pending_apply["id"])
+			_pending_apply = envelope
 		"avatar.expression":
 			_avatar_root.set_expression(payload["name"], payload["weight"])
 		"stage.shutdown":
 			_bridge.close()
 			get_tree().quit(0)
+
+
+func _apply_pending() -> void:
+	var envelope := _pending_apply
+	_pending_apply = {}
+	if not envelope.is_empty():
+		_apply(envelope["id"], envelope["payload"])
 
 
 func _apply(request_id: String, payload: Dictionary) -> void:

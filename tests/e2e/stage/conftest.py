@@ -45,15 +45,18 @@ class Stage:
 
 @pytest.fixture
 def stage(godot_runtime: Runtime, data_dir: DataPaths) -> Iterator[Stage]:
-    supervisor = StageSupervisor(settings=StageSettings(), logs_dir=data_dir.logs_dir,
-                                 headless=True, runtime=godot_runtime)
+    supervisor = StageSupervisor(
+        settings=StageSettings(), logs_dir=data_dir.logs_dir, headless=True, runtime=godot_runtime
+    )
     applier = StageApplier(supervisor.bridge, data_dir.stage_dir / "models")
     supervisor.add_ready_hook(applier.on_stage_ready)
     running = Stage(supervisor, applier)
     supervisor.start()
     try:
-        assert supervisor.wait_for(StageState.RUNNING, StageState.ERROR, timeout=30) \
-            is StageState.RUNNING, supervisor.reason
+        assert (
+            supervisor.wait_for(StageState.RUNNING, StageState.ERROR, timeout=30)
+            is StageState.RUNNING
+        ), supervisor.reason
         yield running
     finally:
         supervisor.stop()

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from app.paths import DataPaths
-from app.stage.apply import ApplyResult
+from app.stage.apply import ApplyResult, materialise
 from app.stage.bridge import Message
 from tests.conftest import REPO_ROOT, real_vrm_files
 from tests.e2e.stage.conftest import Stage, default_avatars
@@ -35,14 +35,21 @@ def test_every_real_fixture_applies(stage: Stage, path: Path, data_dir: DataPath
     assert result.applied.meshCount > 0
     assert result.applied.importMs > 0
     # The stage read its own content-named copy, not the user's file.
-    assert [p.name for p in (data_dir.stage_dir / "models").glob("*.vrm")] == [f"{sha256(path)}.vrm"]
+    assert [p.name for p in (data_dir.stage_dir / "models").glob("*.vrm")] == [
+        f"{sha256(path)}.vrm"
+    ]
 
 
 @pytest.mark.parametrize("path", default_avatars(), ids=lambda p: p.stem)
 def test_cli_apply_headless_json(path: Path, data_dir: DataPaths) -> None:
     out = subprocess.run(
         [sys.executable, "-m", "app", "stage", "apply", str(path), "--headless", "--json"],
-        capture_output=True, text=True, timeout=120, cwd=REPO_ROOT, env=os.environ)
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=REPO_ROOT,
+        env=os.environ,
+    )
     assert out.returncode == 0, out.stderr[-2000:]
     body = json.loads(out.stdout)
     assert body["status"] == "applied" and body["sha256"] == sha256(path)
@@ -55,7 +62,12 @@ def test_cli_apply_refused_file_exits_1_with_reason(tmp_path: Path) -> None:
     broken = without_meshes(real_vrm_files()[0], tmp_path / "empty.vrm")
     out = subprocess.run(
         [sys.executable, "-m", "app", "stage", "apply", str(broken), "--headless", "--json"],
-        capture_output=True, text=True, timeout=120, cwd=REPO_ROOT, env=os.environ)
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=REPO_ROOT,
+        env=os.environ,
+    )
     assert out.returncode == 1
     body = json.loads(out.stdout)
     assert body["status"] == "error" and body["code"] == "empty-scene" and body["message"]
@@ -84,15 +96,23 @@ def test_hash_mismatch_is_refused_by_godot(stage: Stage, data_dir: DataPaths) ->
     assert result.applied is not None
     wrong = "0" * 64
     _, reply = stage.supervisor.bridge.request(
-        SceneApply(wrong, "vrm", str(data_dir.stage_dir / "models" / f"{result.applied.sha256}.vrm"),
-                   wrong, "tampered"))
+        SceneApply(
+            wrong,
+            "vrm",
+            str(data_dir.stage_dir / "models" / f"{result.applied.sha256}.vrm"),
+            wrong,
+            "tampered",
+        )
+    )
     answer = reply.result(30).payload
     assert answer.TYPE == "scene.error" and answer.code == "sha256-mismatch"  # type: ignore[union-attr]
 
 
-def test_latest_selection_wins(stage: Stage) -> None:
+def test_latest_selection_wins(stage: Stage, data_dir: DataPaths) -> None:
     files = real_vrm_files()
-    futures = [stage.applier.apply(path) for path in files]
+    for path in files:  # copy first, so that the six selections leave within microseconds
+        materialise(path, data_dir.stage_dir / "models")
+    futures = [stage.applier.apply(path, model_id=sha256(path)) for path in files]
     results = [f.result(60) for f in futures]
     assert results[-1].status == "applied"
     assert results[-1].applied is not None and results[-1].applied.sha256 == sha256(files[-1])
@@ -111,8 +131,11 @@ def test_same_file_is_not_reimported(stage: Stage) -> None:
 def _log_answering(stage: Stage, result: ApplyResult) -> str:
     while True:
         event = stage.events.get(timeout=10)
-        if isinstance(event, Message) and event.envelope.type == "log" \
-                and event.envelope.re == result.request_id:
+        if (
+            isinstance(event, Message)
+            and event.envelope.type == "log"
+            and event.envelope.re == result.request_id
+        ):
             return str(event.envelope.payload.message)  # type: ignore[union-attr]
 
 

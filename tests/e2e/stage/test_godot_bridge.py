@@ -27,12 +27,26 @@ SAMPLES = Path(__file__).resolve().parents[2] / "data" / "bridge"
 
 def test_gdscript_parser_agrees_with_python_on_every_sample(godot_runtime: Runtime) -> None:
     out = subprocess.run(
-        [*godot_runtime.command, "--headless", "--path", str(PROJECT_DIR),
-         "--script", "res://tools/check_envelopes.gd", "--", f"--samples={SAMPLES}"],
-        capture_output=True, text=True, timeout=60, env={**_env(godot_runtime)})
+        [
+            *godot_runtime.command,
+            "--headless",
+            "--path",
+            str(PROJECT_DIR),
+            "--script",
+            "res://tools/check_envelopes.gd",
+            "--",
+            f"--samples={SAMPLES}",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**_env(godot_runtime)},
+    )
     assert out.returncode == 0, out.stderr
-    results = {r["file"]: r for r in (json.loads(line) for line in out.stdout.splitlines()
-                                      if line.startswith("{"))}
+    results = {
+        r["file"]: r
+        for r in (json.loads(line) for line in out.stdout.splitlines() if line.startswith("{"))
+    }
     files = sorted(p.name for p in SAMPLES.glob("*.json"))
     assert sorted(results) == files
     for name in files:
@@ -47,16 +61,20 @@ def test_gdscript_parser_agrees_with_python_on_every_sample(godot_runtime: Runti
         assert gdscript["ok"] == name.startswith("ok--"), name
 
 
-@pytest.mark.parametrize(("frame", "code", "re"), [
-    ("{not json", "bad-json", ""),
-    ('{"v":1,"id":"t1","type":"scene.teleport","payload":{}}', "unknown-type", "t1"),
-    ('{"v":1,"id":"t2","type":"pong","payload":{}}', "unknown-type", "t2"),  # wrong direction
-    ('{"v":1,"id":"t3","type":"scene.apply","payload":{"modelId":"m"}}', "bad-payload", "t3"),
-    ('{"v":2,"id":"t4","type":"ping","payload":{}}', "bad-envelope", "t4"),
-    ("x" * (protocol.MAX_FRAME_BYTES + 16), "too-large", ""),
-])
+@pytest.mark.parametrize(
+    ("frame", "code", "re"),
+    [
+        ("{not json", "bad-json", ""),
+        ('{"v":1,"id":"t1","type":"scene.teleport","payload":{}}', "unknown-type", "t1"),
+        ('{"v":1,"id":"t2","type":"pong","payload":{}}', "unknown-type", "t2"),  # wrong direction
+        ('{"v":1,"id":"t3","type":"scene.apply","payload":{"modelId":"m"}}', "bad-payload", "t3"),
+        ('{"v":2,"id":"t4","type":"ping","payload":{}}', "bad-envelope", "t4"),
+        ("x" * (protocol.MAX_FRAME_BYTES + 16), "too-large", ""),
+    ],
+)
 def test_godot_answers_bad_frames_with_error_and_keeps_going(
-        stage: Stage, frame: str, code: str, re: str) -> None:
+    stage: Stage, frame: str, code: str, re: str
+) -> None:
     stage.supervisor.bridge.send_text(frame)
     error = _next_message(stage, "error")
     assert error.payload.code == code  # type: ignore[union-attr]
@@ -67,24 +85,32 @@ def test_godot_answers_bad_frames_with_error_and_keeps_going(
     assert stage.supervisor.state is StageState.RUNNING
 
 
-def test_godot_with_a_wrong_token_is_refused_and_quits(godot_runtime: Runtime,
-                                                       data_dir: DataPaths) -> None:
+def test_godot_with_a_wrong_token_is_refused_and_quits(
+    godot_runtime: Runtime, data_dir: DataPaths
+) -> None:
     events: list[object] = []
     with StageBridge() as bridge:
         bridge.add_listener(events.append)
-        godot = GodotProcess(godot_runtime, LaunchOptions(bridge.url, "not-the-token", headless=True),
-                             logs_dir=data_dir.logs_dir)
+        godot = GodotProcess(
+            godot_runtime,
+            LaunchOptions(bridge.url, "not-the-token", headless=True),
+            logs_dir=data_dir.logs_dir,
+        )
         code = godot.wait(20)
     assert code != 0
     assert not any(isinstance(e, PeerConnected) for e in events)
     assert any("4401" in line for line in godot.tail(40)), godot.tail(40)
 
 
-def test_second_godot_is_refused_while_the_first_lives(stage: Stage, godot_runtime: Runtime,
-                                                       data_dir: DataPaths) -> None:
+def test_second_godot_is_refused_while_the_first_lives(
+    stage: Stage, godot_runtime: Runtime, data_dir: DataPaths
+) -> None:
     bridge = stage.supervisor.bridge
-    second = GodotProcess(godot_runtime, LaunchOptions(bridge.url, bridge.token, headless=True),
-                          logs_dir=data_dir.logs_dir)
+    second = GodotProcess(
+        godot_runtime,
+        LaunchOptions(bridge.url, bridge.token, headless=True),
+        logs_dir=data_dir.logs_dir,
+    )
     second.wait(20)
     assert any(str(CLOSE_BUSY) in line for line in second.tail(40)), second.tail(40)
     _, pong = bridge.request(protocol.Ping())
@@ -95,9 +121,13 @@ def test_remote_debugger_is_connected_to(godot_runtime: Runtime, data_dir: DataP
     with socket.create_server(("127.0.0.1", 0)) as listener:
         listener.settimeout(30)
         port = listener.getsockname()[1]
-        supervisor = StageSupervisor(settings=StageSettings(), headless=True, runtime=godot_runtime,
-                                     remote_debug=f"tcp://127.0.0.1:{port}",
-                                     logs_dir=data_dir.logs_dir)
+        supervisor = StageSupervisor(
+            settings=StageSettings(),
+            headless=True,
+            runtime=godot_runtime,
+            remote_debug=f"tcp://127.0.0.1:{port}",
+            logs_dir=data_dir.logs_dir,
+        )
         with supervisor:
             connection, peer = listener.accept()
             with connection:
@@ -127,4 +157,3 @@ def _env(runtime: Runtime) -> dict[str, str]:
     import os
 
     return {**os.environ, **runtime.env}
-

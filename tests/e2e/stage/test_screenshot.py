@@ -22,8 +22,12 @@ def centre_coverage(image: Image) -> float:
     background = image.pixel(0, 0)
     xs = range(image.width // 3, 2 * image.width // 3)
     ys = range(image.height // 3, 2 * image.height // 3)
-    differ = sum(1 for y in ys for x in xs
-                 if max(abs(a - b) for a, b in zip(image.pixel(x, y), background, strict=True)) > 24)
+    differ = sum(
+        1
+        for y in ys
+        for x in xs
+        if max(abs(a - b) for a, b in zip(image.pixel(x, y), background, strict=True)) > 24
+    )
     return differ / (len(xs) * len(ys))
 
 
@@ -32,10 +36,27 @@ def test_screenshot_shows_the_avatar(path: Path, tmp_path: Path) -> None:
     out = tmp_path / "stage.png"
     with xvfb() as display:
         run = subprocess.run(
-            [sys.executable, "-m", "app", "stage", "screenshot", str(path), "--out", str(out),
-             "--size", "480x720", "--rendering-driver", "opengl3", "--json"],
-            capture_output=True, text=True, timeout=180, cwd=REPO_ROOT,
-            env={**os.environ, "DISPLAY": display})
+            [
+                sys.executable,
+                "-m",
+                "app",
+                "stage",
+                "screenshot",
+                str(path),
+                "--out",
+                str(out),
+                "--size",
+                "480x720",
+                "--rendering-driver",
+                "opengl3",
+                "--json",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=180,
+            cwd=REPO_ROOT,
+            env={**os.environ, "DISPLAY": display},
+        )
     assert run.returncode == 0, run.stderr[-3000:]
     body = json.loads(run.stdout)
     assert body["ok"] and body["out"] == str(out)
@@ -48,8 +69,22 @@ def test_screenshot_shows_the_avatar(path: Path, tmp_path: Path) -> None:
 def test_screenshot_without_display_says_so(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
     run = subprocess.run(
-        [sys.executable, "-m", "app", "stage", "screenshot", str(default_avatars()[0]),
-         "--out", str(tmp_path / "x.png"), "--json"],
-        capture_output=True, text=True, timeout=60, cwd=REPO_ROOT, env=env)
+        [
+            sys.executable,
+            "-m",
+            "app",
+            "stage",
+            "screenshot",
+            str(default_avatars()[0]),
+            "--out",
+            str(tmp_path / "x.png"),
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=REPO_ROOT,
+        env=env,
+    )
     assert run.returncode == 1
     assert json.loads(run.stdout)["reason"] == "no-display"

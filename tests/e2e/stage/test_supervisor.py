@@ -64,8 +64,11 @@ def test_kill_9_restarts_and_reapplies(stage: Stage) -> None:
     deadline = time.monotonic() + 30
     while True:
         event = stage.events.get(timeout=max(0.1, deadline - time.monotonic()))
-        if isinstance(event, Message) and isinstance(event.envelope.payload, SceneApplied) \
-                and event.envelope.re != first.request_id:
+        if (
+            isinstance(event, Message)
+            and isinstance(event.envelope.payload, SceneApplied)
+            and event.envelope.re != first.request_id
+        ):
             assert event.envelope.payload.sha256 == first.applied.sha256  # type: ignore[union-attr]
             break
     assert stage.applier.shown is not None
@@ -98,8 +101,9 @@ def test_no_orphan_when_the_shell_is_killed(godot_runtime: Runtime, tmp_path: Pa
         print(supervisor.pid, flush=True)
         time.sleep(600)
     """)
-    shell = subprocess.Popen([sys.executable, "-c", script], cwd=REPO_ROOT, stdout=subprocess.PIPE,
-                             text=True)
+    shell = subprocess.Popen(
+        [sys.executable, "-c", script], cwd=REPO_ROOT, stdout=subprocess.PIPE, text=True
+    )
     try:
         assert shell.stdout is not None
         pid = int(shell.stdout.readline())
@@ -113,8 +117,12 @@ def test_no_orphan_when_the_shell_is_killed(godot_runtime: Runtime, tmp_path: Pa
 
 def test_ready_timeout_is_an_error_with_the_output_tail(data_dir: DataPaths) -> None:
     never_ready = SimpleRuntime(["sh", "-c", "echo warming up the stage; exec sleep 60", "stage"])
-    supervisor = StageSupervisor(settings=StageSettings(ready_timeout_s=1.0), headless=True,
-                                 runtime=never_ready, logs_dir=data_dir.logs_dir)
+    supervisor = StageSupervisor(
+        settings=StageSettings(ready_timeout_s=1.0),
+        headless=True,
+        runtime=never_ready,
+        logs_dir=data_dir.logs_dir,
+    )
     with supervisor:
         assert supervisor.wait_for(StageState.ERROR, timeout=15) is StageState.ERROR
         assert "did not report stage.ready within 1 s" in supervisor.reason
@@ -125,8 +133,9 @@ def test_ready_timeout_is_an_error_with_the_output_tail(data_dir: DataPaths) -> 
 def test_crash_loop_gives_up_with_the_reason(data_dir: DataPaths) -> None:
     crashing = SimpleRuntime(["sh", "-c", "echo renderer exploded >&2; exit 3", "stage"])
     changes: list[StateChange] = []
-    supervisor = StageSupervisor(settings=StageSettings(), headless=True, runtime=crashing,
-                                 logs_dir=data_dir.logs_dir)
+    supervisor = StageSupervisor(
+        settings=StageSettings(), headless=True, runtime=crashing, logs_dir=data_dir.logs_dir
+    )
     supervisor.add_listener(changes.append)
     with supervisor:
         assert supervisor.wait_for(StageState.ERROR, timeout=30) is StageState.ERROR
@@ -141,8 +150,11 @@ def test_crash_loop_gives_up_with_the_reason(data_dir: DataPaths) -> None:
 
 
 def test_missing_runtime_is_an_error_state(data_dir: DataPaths) -> None:
-    supervisor = StageSupervisor(settings=StageSettings(), headless=True,
-                                 runtime=SimpleRuntime([str(data_dir.root / "no-godot-here")]))
+    supervisor = StageSupervisor(
+        settings=StageSettings(),
+        headless=True,
+        runtime=SimpleRuntime([str(data_dir.root / "no-godot-here")]),
+    )
     with supervisor:
         assert supervisor.wait_for(StageState.ERROR, timeout=10) is StageState.ERROR
         assert "cannot start Godot" in supervisor.reason

@@ -19,8 +19,8 @@ def without_meshes(source: Path, out: Path) -> Path:
     assert magic == _GLB_MAGIC and version == 2
     json_length, json_type = struct.unpack_from("<II", data, 12)
     assert json_type == _JSON
-    document = json.loads(data[20:20 + json_length])
-    rest = data[20 + json_length:]
+    document = json.loads(data[20 : 20 + json_length])
+    rest = data[20 + json_length :]
     for node in document.get("nodes", []):
         node.pop("mesh", None)
         node.pop("skin", None)

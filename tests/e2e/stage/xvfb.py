@@ -18,9 +18,12 @@ __all__ = ["Image", "read_png", "xvfb"]
 def xvfb(size: str = "1280x1024x24") -> Iterator[str]:
     """Start Xvfb on a display number it picks itself; yields ``:N``."""
     read, write = os.pipe()
-    server = subprocess.Popen(["Xvfb", "-displayfd", str(write), "-screen", "0", size,
-                               "-nolisten", "tcp"], pass_fds=(write,),
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        ["Xvfb", "-displayfd", str(write), "-screen", "0", size, "-nolisten", "tcp"],
+        pass_fds=(write,),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     os.close(write)
     try:
         with os.fdopen(read) as pipe:
@@ -41,7 +44,7 @@ class Image:
 
     def pixel(self, x: int, y: int) -> tuple[int, ...]:
         at = x * self.channels
-        return tuple(self.rows[y][at:at + self.channels])
+        return tuple(self.rows[y][at : at + self.channels])
 
 
 def read_png(path: Path) -> Image:
@@ -51,7 +54,7 @@ def read_png(path: Path) -> Image:
     at, idat, header = 8, b"", b""
     while at < len(data):
         length, kind = struct.unpack_from(">I4s", data, at)
-        body = data[at + 8:at + 8 + length]
+        body = data[at + 8 : at + 8 + length]
         if kind == b"IHDR":
             header = body
         elif kind == b"IDAT":
@@ -66,7 +69,7 @@ def read_png(path: Path) -> Image:
     previous = bytearray(stride)
     for y in range(height):
         kind = raw[y * (stride + 1)]
-        line = bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
+        line = bytearray(raw[y * (stride + 1) + 1 : (y + 1) * (stride + 1)])
         for i in range(stride):
             left = line[i - channels] if i >= channels else 0
             up = previous[i]

@@ -118,7 +118,10 @@ def test_malformed_frames_get_error_replies_and_the_link_survives(bridge: StageB
         "not json": ("bad-json", None),
         '{"v":1,"id":"x1","type":"teleport","payload":{}}': ("unknown-type", "x1"),
         '{"v":1,"id":"x2","type":"scene.apply","payload":{}}': ("unknown-type", "x2"),  # wrong way
-        '{"v":1,"id":"x3","type":"log","payload":{"level":"loud","message":"m"}}': ("bad-payload", "x3"),
+        '{"v":1,"id":"x3","type":"log","payload":{"level":"loud","message":"m"}}': (
+            "bad-payload",
+            "x3",
+        ),
         '{"v":1,"type":"pong","payload":{}}': ("bad-envelope", None),
     }
     for frame, (code, re) in cases.items():
@@ -150,7 +153,9 @@ def test_request_is_answered_by_re_and_stale_answers_are_ignored(bridge: StageBr
             while True:
                 frame = json.loads(conn.recv(timeout=5))
                 if frame["type"] == "ping":
-                    conn.send(protocol.serialise(Envelope("r" + frame["id"], Pong(), re=frame["id"])))
+                    conn.send(
+                        protocol.serialise(Envelope("r" + frame["id"], Pong(), re=frame["id"]))
+                    )
         except (ConnectionClosed, TimeoutError):
             pass
 

@@ -66,8 +66,12 @@ def test_directions_match_the_schema() -> None:
         direction = SCHEMA["$defs"][name]["x-direction"]
         to_stage = name in protocol.HOST_TO_STAGE
         to_host = name in protocol.STAGE_TO_HOST
-        assert direction == {(True, False): "host->stage", (False, True): "stage->host",
-                             (True, True): "both"}[(to_stage, to_host)], name
+        assert (
+            direction
+            == {(True, False): "host->stage", (False, True): "stage->host", (True, True): "both"}[
+                (to_stage, to_host)
+            ]
+        ), name
 
 
 @pytest.mark.parametrize("path", sample_files(), ids=lambda p: p.stem)
@@ -97,8 +101,14 @@ def test_error_names_the_offending_id_when_readable() -> None:
 
 
 def test_too_large_is_refused_before_parsing() -> None:
-    frame = json.dumps({"v": 1, "id": "m", "type": "log",
-                        "payload": {"level": "info", "message": "x" * protocol.MAX_FRAME_BYTES}})
+    frame = json.dumps(
+        {
+            "v": 1,
+            "id": "m",
+            "type": "log",
+            "payload": {"level": "info", "message": "x" * protocol.MAX_FRAME_BYTES},
+        }
+    )
     with pytest.raises(ProtocolError) as exc:
         parse(frame.encode())
     assert exc.value.code == "too-large"
@@ -117,7 +127,9 @@ def test_typed_payloads() -> None:
     sha = "0" * 64
     env = parse(serialise(Envelope("a", SceneApply(sha, "vrm", "/p.vrm", sha, "n"))))
     assert isinstance(env.payload, SceneApply) and env.payload.path == "/p.vrm"
-    hello = parse('{"v":1,"id":"h","type":"hello","payload":{"token":"t","protocol":1.0,"engine":"e"}}')
+    hello = parse(
+        '{"v":1,"id":"h","type":"hello","payload":{"token":"t","protocol":1.0,"engine":"e"}}'
+    )
     assert hello.payload == protocol.Hello("t", 1, "e")
     assert isinstance(hello.payload.protocol, int)
 
@@ -125,9 +137,14 @@ def test_typed_payloads() -> None:
 # --- fuzzing -------------------------------------------------------------------------------
 
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers(-2**40, 2**40) | st.floats(allow_nan=False, allow_infinity=False)
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**40), 2**40)
+    | st.floats(allow_nan=False, allow_infinity=False)
     | st.text(max_size=20),
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4)
+    ),
     max_leaves=12,
 )
 
@@ -151,8 +168,12 @@ def _field_values(cls: type) -> st.SearchStrategy[dict[str, object]]:
 
 envelopes = st.sampled_from(sorted(MESSAGE_TYPES)).flatmap(
     lambda name: st.fixed_dictionaries(
-        {"v": st.sampled_from([1, 1, 1, 2, "1", True]), "id": st.text(max_size=70),
-         "type": st.just(name) | st.text(max_size=12), "payload": _field_values(MESSAGE_TYPES[name]) | json_values},
+        {
+            "v": st.sampled_from([1, 1, 1, 2, "1", True]),
+            "id": st.text(max_size=70),
+            "type": st.just(name) | st.text(max_size=12),
+            "payload": _field_values(MESSAGE_TYPES[name]) | json_values,
+        },
         optional={"re": st.text(max_size=70) | json_values, "extra": json_values},
     )
 )

@@ -14,8 +14,10 @@ def test_off_unless_asked() -> None:
 
 def test_flag_wins_over_env_and_setting() -> None:
     env = {REMOTE_DEBUG_ENV: "tcp://127.0.0.1:7000"}
-    assert resolve_remote_debug("tcp://127.0.0.1:6008", env, "tcp://127.0.0.1:6009") \
+    assert (
+        resolve_remote_debug("tcp://127.0.0.1:6008", env, "tcp://127.0.0.1:6009")
         == "tcp://127.0.0.1:6008"
+    )
     assert resolve_remote_debug(None, env, "tcp://127.0.0.1:6009") == "tcp://127.0.0.1:7000"
     assert resolve_remote_debug(None, {}, "tcp://127.0.0.1:6009") == "tcp://127.0.0.1:6009"
 
@@ -35,8 +37,9 @@ def test_other_hosts_only_when_named() -> None:
     assert resolve_remote_debug("tcp://192.168.1.20:6007", {}, "") == "tcp://192.168.1.20:6007"
 
 
-@pytest.mark.parametrize("bad", ["http://127.0.0.1:6007", "tcp://127.0.0.1", "tcp://h:99999",
-                                 "tcp://a b:1"])
+@pytest.mark.parametrize(
+    "bad", ["http://127.0.0.1:6007", "tcp://127.0.0.1", "tcp://h:99999", "tcp://a b:1"]
+)
 def test_bad_addresses_are_refused_with_a_reason(bad: str) -> None:
     with pytest.raises(StageError) as exc:
         resolve_remote_debug(bad, {}, "")
