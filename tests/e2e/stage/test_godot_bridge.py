@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import socket
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from app.stage.process import PROJECT_DIR, GodotProcess, LaunchOptions
 from app.stage.protocol import Envelope, ProtocolError
 from app.stage.runtime import Runtime
 from app.stage.supervisor import StageState, StageSupervisor
+from tests.conftest import REPO_ROOT, real_vrm_files
 from tests.e2e.stage.conftest import Stage
 
 pytestmark = [pytest.mark.godot, pytest.mark.e2e]
@@ -136,6 +138,22 @@ def test_remote_debugger_is_connected_to(godot_runtime: Runtime, data_dir: DataP
                 greeting = connection.recv(4096)  # Godot's debugger speaks first
                 assert greeting
                 assert supervisor.pid is not None
+
+
+def test_cli_flag_passes_the_remote_debugger_to_godot(tmp_path: Path) -> None:
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        listener.settimeout(60)
+        port = listener.getsockname()[1]
+        cli = subprocess.Popen(
+            [sys.executable, "-m", "app", f"--godot-remote-debug=tcp://127.0.0.1:{port}",
+             "stage", "apply", str(real_vrm_files()[0]), "--headless", "--json"],
+            cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            connection, _ = listener.accept()
+            connection.close()
+        finally:
+            cli.communicate(timeout=120)
+    assert cli.returncode == 0
 
 
 def test_hello_token_is_not_on_the_command_line(stage: Stage) -> None:

@@ -115,6 +115,33 @@ def test_no_orphan_when_the_shell_is_killed(godot_runtime: Runtime, tmp_path: Pa
         shell.kill()
 
 
+def test_child_dies_with_the_shell_even_without_a_bridge(tmp_path: Path) -> None:
+    """PR_SET_PDEATHSIG alone: a child that never connects still goes when the shell dies."""
+    script = textwrap.dedent("""
+        import time
+        from app.settings.sections.stage import StageSettings
+        from app.stage.runtime import SimpleRuntime
+        from app.stage.supervisor import StageSupervisor
+        runtime = SimpleRuntime(["sh", "-c", "echo $$; exec sleep 600", "stage"])
+        supervisor = StageSupervisor(settings=StageSettings(ready_timeout_s=600), headless=True,
+                                     runtime=runtime)
+        supervisor.add_output_listener(lambda stream, line: print(line, flush=True))
+        supervisor.start()
+        time.sleep(600)
+    """)
+    shell = subprocess.Popen([sys.executable, "-c", script], cwd=REPO_ROOT, stdout=subprocess.PIPE,
+                             text=True)
+    try:
+        assert shell.stdout is not None
+        pid = int(shell.stdout.readline())
+        assert alive(pid)
+        shell.kill()
+        shell.wait(10)
+        assert wait_dead(pid, 10), "the child outlived the killed shell"
+    finally:
+        shell.kill()
+
+
 def test_ready_timeout_is_an_error_with_the_output_tail(data_dir: DataPaths) -> None:
     never_ready = SimpleRuntime(["sh", "-c", "echo warming up the stage; exec sleep 60", "stage"])
     supervisor = StageSupervisor(
