@@ -98,7 +98,7 @@ def _run_screenshot(context: AppContext) -> int:
             code="screenshot-failed",
             message="the stage did not save the screenshot",
         )
-    else:
+    elif result.ok:
         body["out"] = str(out)
     _print(body, as_json=args.json)
     return 0 if body["ok"] else 1

@@ -27,7 +27,7 @@ from typing import Final
 from app import log
 from app.errors import StageError
 from app.settings.sections.stage import StageSettings
-from app.stage.bridge import Message, PeerConnected, PeerDisconnected, StageBridge
+from app.stage.bridge import BridgeEvent, Message, PeerConnected, PeerDisconnected, StageBridge
 from app.stage.process import GodotProcess, LaunchOptions, OutputListener, window_args
 from app.stage.protocol import StageReady, StageShutdown
 from app.stage.runtime import Runtime, find_runtime
@@ -126,7 +126,7 @@ class StageSupervisor:
         self._crashes: list[float] = []
         self._thread: threading.Thread | None = None
         self._last_exit: int | None = None
-        self.bridge.add_listener(self._commands.put)
+        self.bridge.add_listener(self._on_bridge_event)
 
     # --- observing -----------------------------------------------------------------------
 
@@ -265,6 +265,12 @@ class StageSupervisor:
                 restart_at = self._on_exit(command.code, command.process)
                 if restart_at is not None:
                     ready_deadline = None
+
+    def _on_bridge_event(self, event: BridgeEvent) -> None:
+        # Only what the state machine acts on: waking this thread for every pong or log
+        # line would cost the callers' round trips for nothing.
+        if not isinstance(event, Message) or event.envelope.type == "stage.ready":
+            self._commands.put(event)
 
     def _launch(self) -> float | None:
         """Start a child; returns its ready deadline (None if it could not start)."""

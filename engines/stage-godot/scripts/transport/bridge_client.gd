@@ -105,6 +105,8 @@ func _poll_loop() -> void:
 			while _peer.get_available_packet_count() > 0:
 				busy = true
 				_receive(_peer.get_packet().get_string_from_utf8())
+			if busy:
+				_peer.poll()  # flush the replies (pongs) now, not after the next sleep
 		elif state == WebSocketPeer.STATE_CLOSED:
 			_close_code = _peer.get_close_code()
 			_close_reason = _peer.get_close_reason()
