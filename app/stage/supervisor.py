@@ -277,6 +277,7 @@ class StageSupervisor:
         self._set(StageState.STARTING)
         try:
             runtime = self._runtime or find_runtime(self.settings, self._environ)
+            self._runtime = runtime  # located once: restarts should not search again
             options = LaunchOptions(
                 bridge_url=self.bridge.url,
                 token=self.bridge.token,
