@@ -41,6 +41,7 @@ __all__ = [
     "StageFatal",
     "StageReady",
     "StageShutdown",
+    "StageWindow",
     "Welcome",
     "error_reply",
     "new_id",
@@ -144,6 +145,15 @@ class SceneError:
 
 
 @dataclass(frozen=True)
+class StageWindow:
+    TYPE: ClassVar[str] = "stage.window"
+    x: int
+    y: int
+    width: int
+    height: int
+
+
+@dataclass(frozen=True)
 class StageFatal:
     TYPE: ClassVar[str] = "stage.fatal"
     message: str
@@ -178,6 +188,7 @@ Payload: TypeAlias = (
     | StageReady
     | SceneApplied
     | SceneError
+    | StageWindow
     | StageFatal
     | Pong
     | Log
@@ -188,7 +199,17 @@ HOST_TO_STAGE: Final[frozenset[str]] = frozenset(
     {"welcome", "scene.apply", "stage.shutdown", "ping", "avatar.expression", "error"}
 )
 STAGE_TO_HOST: Final[frozenset[str]] = frozenset(
-    {"hello", "stage.ready", "scene.applied", "scene.error", "stage.fatal", "pong", "log", "error"}
+    {
+        "hello",
+        "stage.ready",
+        "scene.applied",
+        "scene.error",
+        "stage.window",
+        "stage.fatal",
+        "pong",
+        "log",
+        "error",
+    }
 )
 
 MESSAGE_TYPES: Final[Mapping[str, type[Any]]] = {
@@ -203,6 +224,7 @@ MESSAGE_TYPES: Final[Mapping[str, type[Any]]] = {
         StageReady,
         SceneApplied,
         SceneError,
+        StageWindow,
         StageFatal,
         Pong,
         Log,
@@ -221,6 +243,8 @@ _STRING_RULES: Final[Mapping[tuple[str, str], str]] = {
     ("scene.applied", "importMs"): "non-negative",
     ("scene.applied", "meshCount"): "non-negative",
     ("scene.applied", "boneCount"): "non-negative",
+    ("stage.window", "width"): "positive",
+    ("stage.window", "height"): "positive",
 }
 
 
@@ -379,6 +403,8 @@ def _rule(rule: str | None, value: Any) -> str | None:
         return "must be between 0 and 1"
     if rule == "non-negative" and value < 0:
         return "must not be negative"
+    if rule == "positive" and value < 1:
+        return "must be at least 1"
     return None
 
 

@@ -14,11 +14,17 @@ const SCREENSHOT_FRAMES := 3
 ## Headless Godot sleeps this long between idle frames; short enough that a scene.apply
 ## waits about a millisecond for the main loop, long enough to cost next to no CPU.
 const HEADLESS_FRAME_SLEEP_USEC := 1000
+## How often the window geometry is checked; a change is reported once it held for a check.
+const WINDOW_CHECK_S := 0.3
 
 var _options := {}
 var _bridge: Node = null
 ## The newest scene.apply not yet started; older ones still queued are answered "superseded".
 var _pending_apply := {}
+## Window geometry last reported to the host, and the one seen at the last check.
+var _reported_rect := Rect2i()
+var _seen_rect := Rect2i()
+var _window_check_left := 0.0
 
 @onready var _avatar_root: Node3D = $AvatarRoot
 @onready var _camera: Camera3D = $Camera
@@ -49,6 +55,26 @@ func _ready() -> void:
 	if err != OK:
 		printerr("stage: cannot connect to %s (%s)" % [url, error_string(err)])
 		get_tree().quit(3)
+
+
+func _process(delta: float) -> void:
+	if _bridge == null or DisplayServer.get_name() == "headless":
+		return
+	_window_check_left -= delta
+	if _window_check_left > 0.0:
+		return
+	_window_check_left = WINDOW_CHECK_S
+	var window := get_window()
+	var rect := Rect2i(window.position, window.size)
+	if _reported_rect == Rect2i():
+		_reported_rect = rect  # where the host placed it: nothing to report
+	elif rect == _seen_rect and rect != _reported_rect:
+		_reported_rect = rect
+		_bridge.send("stage.window", {
+			"x": rect.position.x, "y": rect.position.y, "width": rect.size.x,
+			"height": rect.size.y,
+		})
+	_seen_rect = rect
 
 
 func _on_welcomed() -> void:

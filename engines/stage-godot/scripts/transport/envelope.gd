@@ -26,6 +26,7 @@ const TYPES := {
 		"importMs": "non-negative", "meshCount": "count", "boneCount": "count",
 	},
 	"scene.error": {"modelId": "string", "code": "string", "message": "string"},
+	"stage.window": {"x": "int", "y": "int", "width": "size", "height": "size"},
 	"stage.fatal": {"message": "string"},
 	"pong": {},
 	"log": {"level": "level", "message": "string"},
@@ -134,6 +135,9 @@ static func _check(rule: String, value: Variant) -> String:
 		"count":
 			if not is_number or not _is_integral(value) or value < 0:
 				return "must be a non-negative integer"
+		"size":
+			if not is_number or not _is_integral(value) or value < 1:
+				return "must be an integer of at least 1"
 		"non-negative":
 			if not is_number or not is_finite(float(value)) or value < 0:
 				return "must be a non-negative number"
