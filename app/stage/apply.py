@@ -137,6 +137,8 @@ class StageApplier:
         self._latest: SceneApply | None = None
         self._latest_request: str | None = None
         self._shown: SceneApplied | None = None
+        #: A selection (and its caller's future) waiting for a stage to connect.
+        self._waiting: tuple[concurrent.futures.Future[ApplyResult], SceneApply] | None = None
 
     @property
     def shown(self) -> SceneApplied | None:
@@ -147,10 +149,20 @@ class StageApplier:
         """Supervisor ready hook: a fresh stage shows nothing, so re-apply the latest choice."""
         with self._lock:
             self._shown = None
-            latest = self._latest
+            if self._latest_request is not None:
+                return  # already sent on this connection (between hello and ready)
+            latest, waiting = self._latest, self._waiting
+            self._waiting = None
         if latest is not None:
-            log.stage.info("re-applying %s on the restarted stage", latest.name)
-            self._send(latest)
+            log.stage.info("applying %s on the (re)started stage", latest.name)
+            self._send(latest, waiting[0] if waiting is not None else None)
+
+    def fail_waiting(self, error: StageError) -> None:
+        """The stage will not come back (stopped, gave up): fail a selection parked for it."""
+        with self._lock:
+            waiting, self._waiting = self._waiting, None
+        if waiting is not None and not waiting[0].done():
+            waiting[0].set_exception(error)
 
     def apply(
         self, source: Path, *, model_id: str | None = None, name: str = ""
@@ -177,21 +189,32 @@ class StageApplier:
                 return done
         return self._send(request)
 
-    def _send(self, request: SceneApply) -> concurrent.futures.Future[ApplyResult]:
-        result: concurrent.futures.Future[ApplyResult] = concurrent.futures.Future()
+    def _send(
+        self,
+        request: SceneApply,
+        result: concurrent.futures.Future[ApplyResult] | None = None,
+    ) -> concurrent.futures.Future[ApplyResult]:
+        """Send ``request`` now, or park it until the stage is ready if none is connected."""
+        result = result or concurrent.futures.Future()
         started = time.perf_counter()
         with self._lock:
-            previous = self._latest_request
+            previous, overtaken = self._latest_request, self._waiting
             self._latest = request
-            try:
+            self._waiting = None
+            if self.bridge.connected:
                 request_id, reply = self.bridge.request(request)
-            except BridgeError as exc:
-                result.set_exception(exc)
-                return result
-            self._latest_request = request_id
+                self._latest_request = request_id
+            else:
+                request_id, reply = None, None
+                self._latest_request = None
+                self._waiting = (result, request)  # sent by on_stage_ready
+        if overtaken is not None and overtaken[0] is not result and not overtaken[0].done():
+            overtaken[0].set_result(ApplyResult("superseded", overtaken[1].modelId))
         if previous is not None:
             self.bridge.forget(previous)  # its answer, if any, is now stale
-        reply.add_done_callback(lambda f: self._answered(f, request, request_id, started, result))
+        if reply is not None and request_id is not None:
+            rid = request_id
+            reply.add_done_callback(lambda f: self._answered(f, request, rid, started, result))
         return result
 
     def _answered(
@@ -209,9 +232,16 @@ class StageApplier:
         error = reply.exception()
         if error is not None:
             with self._lock:
-                if self._latest_request == request_id:
-                    self._latest_request = None  # re-sent by on_stage_ready after a restart
-            result.set_exception(error)
+                latest = self._latest_request == request_id
+                if latest:
+                    self._latest_request = None
+                    if isinstance(error, BridgeError) and self._waiting is None:
+                        self._waiting = (result, request)  # stage gone: re-sent when back
+                        return
+            if latest or not isinstance(error, BridgeError):
+                result.set_exception(error)
+            else:
+                result.set_result(ApplyResult("superseded", request.modelId, request_id))
             return
         payload = reply.result().payload
         with self._lock:

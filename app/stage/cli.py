@@ -20,10 +20,9 @@ from typing import Final
 from app.context import AppContext
 from app.errors import StageError
 from app.settings.sections.stage import StageSettings
-from app.stage.apply import ApplyResult, StageApplier
+from app.stage.apply import ApplyResult
 from app.stage.bridge import Message
-from app.stage.remote_debug import resolve_remote_debug
-from app.stage.supervisor import StageState, StageSupervisor
+from app.stage.service import StageService
 
 __all__ = ["register"]
 
@@ -53,8 +52,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def _run_apply(context: AppContext) -> int:
     args = context.args
-    settings = context.settings.load().settings.stage
-    result = _apply_once(context, settings, headless=args.headless, extra_user_args=())
+    result = _apply_once(context, None, headless=args.headless, extra_user_args=())
     _print(result.to_json(), as_json=args.json)
     return 0 if result.ok else 1
 
@@ -106,7 +104,7 @@ def _run_screenshot(context: AppContext) -> int:
 
 def _apply_once(
     context: AppContext,
-    settings: StageSettings,
+    settings: StageSettings | None,
     *,
     headless: bool,
     extra_user_args: Sequence[str],
@@ -116,33 +114,27 @@ def _apply_once(
     source: Path = context.args.file.expanduser()
     if not source.is_file():
         raise StageError(f"no such file: {source}", reason="not-found")
-    remote_debug = resolve_remote_debug(
-        getattr(context.args, "godot_remote_debug", None), os.environ, settings.remote_debug
-    )
-    supervisor = StageSupervisor(
-        settings=settings,
-        logs_dir=context.paths.logs_dir,
+    service = StageService(
+        context.paths,
+        context.settings,
         headless=headless,
-        remote_debug=remote_debug,
+        remote_debug_flag=getattr(context.args, "godot_remote_debug", None),
+        settings=settings,
         rendering_driver=rendering_driver,
         extra_user_args=extra_user_args,
     )
-    applier = StageApplier(supervisor.bridge, context.paths.stage_dir / "models")
     screenshot_logged: list[str] = []
-    supervisor.bridge.add_listener(
+    service.add_bridge_listener(
         lambda event: (
             screenshot_logged.append(event.envelope.re or "")
             if isinstance(event, Message) and event.envelope.type == "log"
             else None
         )
     )
-    with supervisor:
-        state = supervisor.wait_for(
-            StageState.RUNNING, StageState.ERROR, timeout=settings.ready_timeout_s + 10
-        )
-        if state is StageState.ERROR:
-            raise StageError(f"the stage did not start: {supervisor.reason}", reason="stage-failed")
-        result = applier.apply(source.resolve(), name=source.stem).result(APPLY_TIMEOUT_S)
+    ready_timeout = (settings or context.settings.load().settings.stage).ready_timeout_s
+    with service:
+        service.wait_until_running(ready_timeout + 10)
+        result = service.apply(source.resolve(), name=source.stem).result(APPLY_TIMEOUT_S)
         if await_screenshot and result.ok:
             _wait_until(lambda: result.request_id in screenshot_logged, timeout=30)
     return result

@@ -41,5 +41,10 @@ class WindowMemory:
         except Exception:
             log.stage.exception("could not save the stage window position")
         else:
-            log.stage.info("stage window now at %d,%d size %dx%d", window.x, window.y,
-                           window.width, window.height)
+            log.stage.info(
+                "stage window now at %d,%d size %dx%d",
+                window.x,
+                window.y,
+                window.width,
+                window.height,
+            )

@@ -11,9 +11,13 @@ from pathlib import Path
 
 import pytest
 
+from app.errors import StageError
 from app.paths import DataPaths
-from app.stage.apply import ApplyResult, materialise
-from app.stage.bridge import Message
+from app.settings.sections.stage import StageSettings
+from app.stage.apply import ApplyResult, StageApplier, materialise
+from app.stage.bridge import Message, StageBridge
+from app.stage.runtime import Runtime
+from app.stage.supervisor import StageSupervisor
 from tests.conftest import REPO_ROOT, real_vrm_files
 from tests.e2e.stage.conftest import Stage, default_avatars
 from tests.e2e.stage.vrm_craft import without_meshes
@@ -151,3 +155,31 @@ def _python_validation_accepts(path: Path) -> None:
         return
     inspection = inspect_file(path, max_bytes=1 << 30)
     assert inspection.ok, inspection.message
+
+
+def test_selection_made_before_the_stage_is_up_is_applied_once_ready(
+    godot_runtime: Runtime, data_dir: DataPaths
+) -> None:
+    supervisor = StageSupervisor(
+        settings=StageSettings(), headless=True, runtime=godot_runtime, logs_dir=data_dir.logs_dir
+    )
+    applier = StageApplier(supervisor.bridge, data_dir.stage_dir / "models")
+    supervisor.add_ready_hook(applier.on_stage_ready)
+    path = real_vrm_files()[0]
+    first = applier.apply(path)
+    second = applier.apply(real_vrm_files()[1])  # overtakes the first while both wait
+    assert first.result(1).status == "superseded"
+    with supervisor:
+        result = second.result(30)
+    assert result.status == "applied"
+    assert result.applied is not None and result.applied.sha256 == sha256(real_vrm_files()[1])
+
+
+def test_parked_selection_fails_when_the_stage_will_not_come(data_dir: DataPaths) -> None:
+    bridge = StageBridge()
+    applier = StageApplier(bridge, data_dir.stage_dir / "models")
+    pending = applier.apply(real_vrm_files()[0])
+    applier.fail_waiting(StageError("the stage gave up", reason="stage-failed"))
+    with pytest.raises(StageError) as exc:
+        pending.result(1)
+    assert exc.value.reason == "stage-failed"

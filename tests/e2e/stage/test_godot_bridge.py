@@ -145,9 +145,22 @@ def test_cli_flag_passes_the_remote_debugger_to_godot(tmp_path: Path) -> None:
         listener.settimeout(60)
         port = listener.getsockname()[1]
         cli = subprocess.Popen(
-            [sys.executable, "-m", "app", f"--godot-remote-debug=tcp://127.0.0.1:{port}",
-             "stage", "apply", str(real_vrm_files()[0]), "--headless", "--json"],
-            cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            [
+                sys.executable,
+                "-m",
+                "app",
+                f"--godot-remote-debug=tcp://127.0.0.1:{port}",
+                "stage",
+                "apply",
+                str(real_vrm_files()[0]),
+                "--headless",
+                "--json",
+            ],
+            cwd=REPO_ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         try:
             connection, _ = listener.accept()
             connection.close()

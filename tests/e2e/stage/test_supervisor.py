@@ -129,8 +129,9 @@ def test_child_dies_with_the_shell_even_without_a_bridge(tmp_path: Path) -> None
         supervisor.start()
         time.sleep(600)
     """)
-    shell = subprocess.Popen([sys.executable, "-c", script], cwd=REPO_ROOT, stdout=subprocess.PIPE,
-                             text=True)
+    shell = subprocess.Popen(
+        [sys.executable, "-c", script], cwd=REPO_ROOT, stdout=subprocess.PIPE, text=True
+    )
     try:
         assert shell.stdout is not None
         pid = int(shell.stdout.readline())

@@ -22,8 +22,14 @@ pytestmark = [pytest.mark.godot, pytest.mark.xvfb, pytest.mark.e2e]
 
 
 def xdotool(display: str, *args: str) -> str:
-    return subprocess.run(["xdotool", *args], capture_output=True, text=True, check=True,
-                          timeout=10, env={**os.environ, "DISPLAY": display}).stdout
+    return subprocess.run(
+        ["xdotool", *args],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=10,
+        env={**os.environ, "DISPLAY": display},
+    ).stdout
 
 
 def geometry(display: str, window: str) -> tuple[int, int, int, int]:
@@ -42,25 +48,45 @@ def eventually(check: Callable[[], bool], timeout: float = 10) -> bool:
     return False
 
 
-def test_window_uses_and_remembers_its_geometry(godot_runtime: Runtime, data_dir: DataPaths,
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_window_uses_and_remembers_its_geometry(
+    godot_runtime: Runtime, data_dir: DataPaths, monkeypatch: pytest.MonkeyPatch
+) -> None:
     store = SettingsStore(data_dir.settings_file)
-    store.update(lambda s: setattr(s, "stage", StageSettings(
-        window_x=50, window_y=60, window_width=320, window_height=400, transparent=False)))
+    store.update(
+        lambda s: setattr(
+            s,
+            "stage",
+            StageSettings(
+                window_x=50, window_y=60, window_width=320, window_height=400, transparent=False
+            ),
+        )
+    )
     settings = store.load().settings.stage
     with xvfb() as display:
         monkeypatch.setenv("DISPLAY", display)
-        supervisor = StageSupervisor(settings=settings, runtime=godot_runtime,
-                                     rendering_driver="opengl3", logs_dir=data_dir.logs_dir)
+        supervisor = StageSupervisor(
+            settings=settings,
+            runtime=godot_runtime,
+            rendering_driver="opengl3",
+            logs_dir=data_dir.logs_dir,
+        )
         WindowMemory(store).attach(supervisor.bridge)
         with supervisor:
-            assert supervisor.wait_for(StageState.RUNNING, StageState.ERROR, timeout=30) \
-                is StageState.RUNNING, supervisor.reason
+            assert (
+                supervisor.wait_for(StageState.RUNNING, StageState.ERROR, timeout=30)
+                is StageState.RUNNING
+            ), supervisor.reason
             window = xdotool(display, "search", "--sync", "--pid", str(supervisor.pid)).split()[0]
-            assert eventually(lambda: geometry(display, window) == (50, 60, 320, 400)), \
-                geometry(display, window)
+            assert eventually(lambda: geometry(display, window) == (50, 60, 320, 400)), geometry(
+                display, window
+            )
             xdotool(display, "windowmove", window, "210", "130")
             xdotool(display, "windowsize", window, "300", "500")
-            assert eventually(lambda: (lambda s: (s.window_x, s.window_y, s.window_width,
-                                                  s.window_height))(store.load().settings.stage)
-                              == (210, 130, 300, 500)), store.load().settings.stage
+            assert eventually(
+                lambda: (
+                    (lambda s: (s.window_x, s.window_y, s.window_width, s.window_height))(
+                        store.load().settings.stage
+                    )
+                    == (210, 130, 300, 500)
+                )
+            ), store.load().settings.stage
