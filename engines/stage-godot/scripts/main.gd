@@ -9,6 +9,7 @@
 extends Node3D
 
 const BridgeClient := preload("res://scripts/transport/bridge_client.gd")
+const VrmLoaderScript := preload("res://scripts/vrm/vrm_loader.gd")
 const TOKEN_ENV := "COMPANION_STAGE_BRIDGE_TOKEN"
 const SCREENSHOT_FRAMES := 3
 ## Headless Godot sleeps this long between idle frames; short enough that a scene.apply
@@ -34,6 +35,7 @@ var _window_check_left := 0.0
 
 func _ready() -> void:
 	_options = _parse_args(OS.get_cmdline_user_args())
+	VrmLoaderScript.register_extension()
 	_light.look_at_from_position(Vector3(1.5, 3.0, 3.0), Vector3(0, 1, 0), Vector3.UP)
 	_fill_light.look_at_from_position(Vector3(-2.0, 1.5, 1.0), Vector3(0, 1, 0), Vector3.UP)
 	_setup_window()

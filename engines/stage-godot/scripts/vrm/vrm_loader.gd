@@ -8,6 +8,12 @@ extends RefCounted
 const VrmAvatar := preload("res://scripts/vrm/vrm_avatar.gd")
 
 
+## Registers the loader's GLTFDocumentExtension; the stand-in has none (the stage calls this
+## once at startup).
+static func register_extension() -> void:
+	pass
+
+
 static func load(path: String) -> Dictionary:
 	var document := GLTFDocument.new()
 	var state := GLTFState.new()
