@@ -154,12 +154,14 @@ func _save_screenshot(path: String, request_id: String) -> void:
 
 
 func _log_bare_import(path: String, request_id: String) -> void:
+	VrmLoaderScript.unregister_extension()  # Godot's own import, without our VRM extension
 	var started := Time.get_ticks_usec()
 	var document := GLTFDocument.new()
 	var state := GLTFState.new()
 	var err := document.append_from_file(path, state)
 	var scene := document.generate_scene(state) if err == OK else null
 	var bare_ms := (Time.get_ticks_usec() - started) / 1000.0
+	VrmLoaderScript.register_extension()
 	if scene != null:
 		scene.free()
 	_bridge.send("log", {"level": "debug", "message": "bench: bare-import-ms=%.3f" % bare_ms},

@@ -14,6 +14,11 @@ static func register_extension() -> void:
 	pass
 
 
+## Removes it again (the stage's --bench measures Godot's own import without it).
+static func unregister_extension() -> void:
+	pass
+
+
 static func load(path: String) -> Dictionary:
 	var document := GLTFDocument.new()
 	var state := GLTFState.new()
