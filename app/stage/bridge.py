@@ -260,7 +260,21 @@ class StageBridge:
             return connection.respond(HTTPStatus.FORBIDDEN, "loopback only\n")
         if request.path != PATH:
             return connection.respond(HTTPStatus.NOT_FOUND, f"the stage bridge is at {PATH}\n")
+        # Browsers always send Origin and may be pointed at loopback by any web page (or by
+        # DNS rebinding, which shows in Host): only a local non-browser client may talk here.
+        if "Origin" in request.headers:
+            log.bridge.warning(
+                "refused a browser connection (Origin %s)", request.headers["Origin"]
+            )
+            return connection.respond(HTTPStatus.FORBIDDEN, "browsers may not connect\n")
+        hosts = request.headers.get_all("Host")
+        if len(hosts) != 1 or hosts[0] not in self._hosts():
+            log.bridge.warning("refused a connection for host %r", hosts)
+            return connection.respond(HTTPStatus.FORBIDDEN, "wrong host\n")
         return None
+
+    def _hosts(self) -> set[str]:
+        return {f"{host}:{self._port}" for host in (self.host, "127.0.0.1", "localhost")}
 
     async def _handle(self, connection: ServerConnection) -> None:
         hello = await self._authenticate(connection)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import queue
+import socket
 import threading
 from collections.abc import Iterator
 
@@ -16,6 +17,7 @@ from app.stage import protocol
 from app.stage.bridge import (
     CLOSE_BAD_HELLO,
     CLOSE_BUSY,
+    PATH,
     Message,
     PeerConnected,
     PeerDisconnected,
@@ -66,6 +68,31 @@ def test_wrong_path_is_refused(bridge: StageBridge) -> None:
     with pytest.raises(InvalidStatus) as exc:
         connect(bridge.url.replace("/stage", "/other"))
     assert exc.value.response.status_code == 404
+
+
+def test_browsers_and_foreign_hosts_are_refused(bridge: StageBridge) -> None:
+    with pytest.raises(InvalidStatus) as exc:
+        connect(bridge.url, origin="http://evil.example")  # type: ignore[arg-type]
+    assert exc.value.response.status_code == 403
+    for host in (f"rebound.example:{bridge.port}", None):
+        assert handshake_status(bridge, host) == 403
+    assert handshake_status(bridge, f"127.0.0.1:{bridge.port}") == 101
+
+
+def handshake_status(bridge: StageBridge, host: str | None) -> int:
+    """Status of a hand-written WebSocket upgrade request with the given Host header."""
+    lines = [
+        f"GET {PATH} HTTP/1.1",
+        "Upgrade: websocket",
+        "Connection: Upgrade",
+        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==",
+        "Sec-WebSocket-Version: 13",
+    ]
+    if host is not None:
+        lines.append(f"Host: {host}")
+    with socket.create_connection(("127.0.0.1", bridge.port), timeout=5) as raw:
+        raw.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
+        return int(raw.recv(1024).split()[1])
 
 
 def test_wrong_token_closes_4401(bridge: StageBridge) -> None:
