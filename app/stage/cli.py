@@ -13,7 +13,8 @@ import json
 import os
 import re
 import sys
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Final
 
@@ -140,11 +141,9 @@ def _apply_once(
     return result
 
 
-def _wait_until(predicate: object, timeout: float) -> None:
-    import time
-
+def _wait_until(predicate: Callable[[], bool], timeout: float) -> None:
     deadline = time.monotonic() + timeout
-    while not predicate() and time.monotonic() < deadline:  # type: ignore[operator]
+    while not predicate() and time.monotonic() < deadline:
         time.sleep(0.02)
 
 
