@@ -137,6 +137,10 @@ class StageApplier:
         self._latest: SceneApply | None = None
         self._latest_request: str | None = None
         self._shown: SceneApplied | None = None
+        #: Counts selections; only the newest one is prepared and sent.
+        self._selection = 0
+        #: Copies files and sends requests in selection order, off the caller's thread.
+        self._worker = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="stage-apply")
         #: A selection (and its caller's future) waiting for a stage to connect.
         self._waiting: tuple[concurrent.futures.Future[ApplyResult], SceneApply] | None = None
 
@@ -158,7 +162,13 @@ class StageApplier:
             self._send(latest, waiting[0] if waiting is not None else None)
 
     def fail_waiting(self, error: StageError) -> None:
-        """The stage will not come back (stopped, gave up): fail a selection parked for it."""
+        """The stage will not come back (stopped, gave up): fail a selection parked for it.
+
+        Runs after any selection still being prepared, so that one is failed too.
+        """
+        self._worker.submit(self._fail_waiting_now, error)
+
+    def _fail_waiting_now(self, error: StageError) -> None:
         with self._lock:
             waiting, self._waiting = self._waiting, None
         if waiting is not None and not waiting[0].done():
@@ -167,12 +177,42 @@ class StageApplier:
     def apply(
         self, source: Path, *, model_id: str | None = None, name: str = ""
     ) -> concurrent.futures.Future[ApplyResult]:
-        """Select ``source``; the future resolves when the stage answers (or a newer one wins)."""
-        model = materialise(
-            source,
-            self.models_dir,
-            expected_sha256=model_id if model_id and _SHA256.fullmatch(model_id) else None,
-        )
+        """Select ``source``; the future resolves when the stage answers (or a newer one wins).
+
+        Returns at once: the file is copied into the stage folder on a worker thread, so
+        a UI thread never waits for a large model. Failures arrive through the future.
+        """
+        result: concurrent.futures.Future[ApplyResult] = concurrent.futures.Future()
+        with self._lock:
+            self._selection += 1
+            selection = self._selection
+        self._worker.submit(self._prepare, selection, source, model_id, name, result)
+        return result
+
+    def _prepare(
+        self,
+        selection: int,
+        source: Path,
+        model_id: str | None,
+        name: str,
+        result: concurrent.futures.Future[ApplyResult],
+    ) -> None:
+        """On the worker: materialise the file, then send (unless a newer selection came)."""
+        if selection != self._selection:
+            result.set_result(ApplyResult("superseded", model_id or ""))
+            return
+        try:
+            model = materialise(
+                source,
+                self.models_dir,
+                expected_sha256=model_id if model_id and _SHA256.fullmatch(model_id) else None,
+            )
+        except StageError as exc:
+            result.set_exception(exc)
+            return
+        except Exception as exc:  # never leave the caller waiting
+            result.set_exception(StageError(f"cannot prepare {source.name}: {exc}"))
+            return
         request = SceneApply(
             modelId=model_id or model.sha256,
             format="vrm",
@@ -181,13 +221,15 @@ class StageApplier:
             name=name or source.stem,
         )
         with self._lock:
+            if selection != self._selection:
+                result.set_result(ApplyResult("superseded", request.modelId))
+                return
             shown = self._shown
             if shown is not None and shown.sha256 == model.sha256 and self._latest_request is None:
                 self._latest = request
-                done: concurrent.futures.Future[ApplyResult] = concurrent.futures.Future()
-                done.set_result(ApplyResult("unchanged", request.modelId, applied=shown))
-                return done
-        return self._send(request)
+                result.set_result(ApplyResult("unchanged", request.modelId, applied=shown))
+                return
+        self._send(request, result)
 
     def _send(
         self,

@@ -59,3 +59,14 @@ def test_missing_source_and_bad_ids(tmp_path: Path) -> None:
     with pytest.raises(StageError) as exc:
         materialise(make(tmp_path, "m.vrm", b"x"), tmp_path / "stage", expected_sha256="../x")
     assert exc.value.reason == "bad-model-id"
+
+
+def test_applier_reports_a_missing_file_through_its_future(tmp_path: Path) -> None:
+    from app.stage.apply import StageApplier
+    from app.stage.bridge import StageBridge
+
+    applier = StageApplier(StageBridge(), tmp_path / "stage")
+    pending = applier.apply(tmp_path / "gone.vrm")  # returns at once, never raises here
+    with pytest.raises(StageError) as exc:
+        pending.result(5)
+    assert exc.value.reason == "not-found"
