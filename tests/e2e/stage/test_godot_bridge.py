@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import random
 import socket
 import subprocess
 import sys
@@ -61,6 +63,88 @@ def test_gdscript_parser_agrees_with_python_on_every_sample(godot_runtime: Runti
         gdscript = results[name]
         assert (gdscript["code"], gdscript["ok"]) == python, name
         assert gdscript["ok"] == name.startswith("ok--"), name
+
+
+def test_gdscript_parser_agrees_with_python_on_mutated_frames(
+    godot_runtime: Runtime, tmp_path: Path
+) -> None:
+    """Hundreds of seeded mutations of the valid samples: both parsers give the same verdict."""
+    rng = random.Random(4)
+    pool: list[object] = [
+        None,
+        True,
+        False,
+        0,
+        1,
+        1.0,
+        1.5,
+        -1,
+        2,
+        "",
+        "x",
+        "a" * 64,
+        "vrm",
+        "0.x",
+        "1.0",
+        "info",
+        [],
+        {},
+        {"k": 1},
+        "z" * 65,
+    ]
+    valid = [
+        json.loads((SAMPLES / n).read_text())
+        for n in sorted(os.listdir(SAMPLES))
+        if n.startswith("ok--")
+    ]
+    for index in range(400):
+        frame = json.loads(json.dumps(rng.choice(valid)))
+        for _ in range(rng.randint(1, 3)):
+            payload = frame.get("payload")
+            target = payload if payload and rng.random() < 0.7 else frame
+            if not isinstance(target, dict):
+                break
+            key = rng.choice([*target.keys(), "extra"])
+            action = rng.random()
+            if action < 0.2:
+                target.pop(key, None)
+            elif action < 0.3 and target is frame:
+                frame["type"] = rng.choice([*protocol.MESSAGE_TYPES, "nope"])
+            else:
+                target[key] = rng.choice(pool)
+        (tmp_path / f"m{index:03}.json").write_text(json.dumps(frame))
+    out = subprocess.run(
+        [
+            *godot_runtime.command,
+            "--headless",
+            "--path",
+            str(PROJECT_DIR),
+            "--script",
+            "res://tools/check_envelopes.gd",
+            "--",
+            f"--samples={tmp_path}",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=_env(godot_runtime),
+    )
+    gdscript = {
+        r["file"]: r
+        for r in (json.loads(line) for line in out.stdout.splitlines() if line.startswith("{"))
+    }
+    assert len(gdscript) == 400
+    verdicts: dict[str, int] = {}
+    for name, result in gdscript.items():
+        text = (tmp_path / name).read_text()
+        try:
+            protocol.parse(text)
+            python = ""
+        except ProtocolError as exc:
+            python = exc.code
+        assert result["code"] == python, (text, result)
+        verdicts[python or "ok"] = verdicts.get(python or "ok", 0) + 1
+    assert verdicts.get("ok", 0) > 20 and verdicts.get("bad-payload", 0) > 100, verdicts
 
 
 @pytest.mark.parametrize(
@@ -185,6 +269,5 @@ def _next_message(stage: Stage, kind: str) -> Envelope:
 
 
 def _env(runtime: Runtime) -> dict[str, str]:
-    import os
 
     return {**os.environ, **runtime.env}
