@@ -53,6 +53,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def _run_apply(context: AppContext) -> int:
     args = context.args
+    if not args.headless and not _has_display():
+        raise StageError(
+            "no display for the stage window: use --headless, or set DISPLAY", reason="no-display"
+        )
     result = _apply_once(context, None, headless=args.headless, extra_user_args=())
     _print(result.to_json(), as_json=args.json)
     return 0 if result.ok else 1
@@ -63,7 +67,7 @@ def _run_screenshot(context: AppContext) -> int:
     match = _SIZE.fullmatch(args.size)
     if match is None:
         raise StageError(f"--size must look like 480x720, not {args.size!r}", reason="bad-size")
-    if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
+    if not _has_display():
         raise StageError(
             "stage screenshot needs a display (set DISPLAY, e.g. run under Xvfb)",
             reason="no-display",
@@ -145,6 +149,10 @@ def _wait_until(predicate: Callable[[], bool], timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while not predicate() and time.monotonic() < deadline:
         time.sleep(0.02)
+
+
+def _has_display() -> bool:
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
 def _print(body: dict[str, object], *, as_json: bool) -> None:

@@ -88,3 +88,13 @@ def test_screenshot_without_display_says_so(tmp_path: Path) -> None:
     )
     assert run.returncode == 1
     assert json.loads(run.stdout)["reason"] == "no-display"
+    windowed = subprocess.run(
+        [sys.executable, "-m", "app", "stage", "apply", str(default_avatars()[0]), "--json"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=REPO_ROOT,
+        env=env,
+    )
+    assert windowed.returncode == 1
+    assert json.loads(windowed.stdout)["reason"] == "no-display"
