@@ -4,5 +4,7 @@ run:
 	./scripts/run.sh
 test:
 	./scripts/test.sh
+bench:
+	.venv/bin/python bench/stage_bench.py
 lint:
 	.venv/bin/python -m ruff check app tests && .venv/bin/python -m mypy

@@ -1,0 +1,201 @@
+## The stage: connects to the host's bridge, applies scenes, and quits when the bridge closes.
+##
+## User arguments (after `--`): --bridge-url=ws://127.0.0.1:PORT/stage, window flags
+## --borderless --transparent --always-on-top --position=X,Y --size=WxH, and
+## --screenshot=PATH (save a frame after each applied avatar), --bench (after each applied
+## avatar, time a bare GLTFDocument import of the same file and log it, for
+## bench/stage_bench.py). The bridge token comes from
+## the environment variable COMPANION_STAGE_BRIDGE_TOKEN, never from argv.
+extends Node3D
+
+const BridgeClient := preload("res://scripts/transport/bridge_client.gd")
+const VrmLoaderScript := preload("res://scripts/vrm/vrm_loader.gd")
+const TOKEN_ENV := "COMPANION_STAGE_BRIDGE_TOKEN"
+const SCREENSHOT_FRAMES := 3
+## Headless Godot sleeps this long between idle frames; short enough that a scene.apply
+## waits about a millisecond for the main loop, long enough to cost next to no CPU.
+const HEADLESS_FRAME_SLEEP_USEC := 1000
+## How often the window geometry is checked; a change is reported once it held for a check.
+const WINDOW_CHECK_S := 0.3
+
+var _options := {}
+var _bridge: Node = null
+## The newest scene.apply not yet started; older ones still queued are answered "superseded".
+var _pending_apply := {}
+## Window geometry last reported to the host, and the one seen at the last check.
+var _reported_rect := Rect2i()
+var _seen_rect := Rect2i()
+var _window_check_left := 0.0
+
+@onready var _avatar_root: Node3D = $AvatarRoot
+@onready var _camera: Camera3D = $Camera
+@onready var _light: DirectionalLight3D = $Light
+@onready var _fill_light: DirectionalLight3D = $FillLight
+
+
+func _ready() -> void:
+	_options = _parse_args(OS.get_cmdline_user_args())
+	VrmLoaderScript.register_extension()
+	_light.look_at_from_position(Vector3(1.5, 3.0, 3.0), Vector3(0, 1, 0), Vector3.UP)
+	_fill_light.look_at_from_position(Vector3(-2.0, 1.5, 1.0), Vector3(0, 1, 0), Vector3.UP)
+	_setup_window()
+	if DisplayServer.get_name() == "headless":
+		OS.low_processor_usage_mode_sleep_usec = HEADLESS_FRAME_SLEEP_USEC
+	var url: String = _options.get("bridge-url", "")
+	if url.is_empty():
+		print("stage: no --bridge-url given; showing an empty stage")
+		return
+	var token := OS.get_environment(TOKEN_ENV)
+	OS.unset_environment(TOKEN_ENV)
+	_bridge = BridgeClient.new()
+	_bridge.name = "Bridge"
+	add_child(_bridge)
+	_bridge.welcomed.connect(_on_welcomed)
+	_bridge.message_received.connect(_on_message)
+	_bridge.bridge_closed.connect(_on_bridge_closed)
+	var err: Error = _bridge.open(url, token, "godot %s" % Engine.get_version_info()["string"])
+	if err != OK:
+		printerr("stage: cannot connect to %s (%s)" % [url, error_string(err)])
+		get_tree().quit(3)
+
+
+func _process(delta: float) -> void:
+	if _bridge == null or DisplayServer.get_name() == "headless":
+		return
+	_window_check_left -= delta
+	if _window_check_left > 0.0:
+		return
+	_window_check_left = WINDOW_CHECK_S
+	var window := get_window()
+	var rect := Rect2i(window.position, window.size)
+	if _reported_rect == Rect2i():
+		_reported_rect = rect  # where the host placed it: nothing to report
+	elif rect == _seen_rect and rect != _reported_rect:
+		_reported_rect = rect
+		_bridge.send("stage.window", {
+			"x": rect.position.x, "y": rect.position.y, "width": rect.size.x,
+			"height": rect.size.y,
+		})
+	_seen_rect = rect
+
+
+func _on_welcomed() -> void:
+	var renderer := "%s/%s" % [
+		RenderingServer.get_current_rendering_driver_name(),
+		RenderingServer.get_current_rendering_method(),
+	]
+	_bridge.send("stage.ready", {
+		"protocol": 1, "godot": Engine.get_version_info()["string"], "renderer": renderer,
+	})
+
+
+func _on_message(envelope: Dictionary) -> void:
+	var payload: Dictionary = envelope["payload"]
+	match envelope["type"]:
+		"scene.apply":
+			if _pending_apply.is_empty():
+				_apply_pending.call_deferred()
+			else:
+				var stale: Dictionary = _pending_apply["payload"]
+				_bridge.send("scene.error", {
+					"modelId": stale["modelId"], "code": "superseded",
+					"message": "a newer scene.apply arrived before this one started",
+				}, _pending_apply["id"])
+			_pending_apply = envelope
+		"avatar.expression":
+			_avatar_root.set_expression(payload["name"], payload["weight"])
+		"stage.shutdown":
+			_bridge.close()
+			get_tree().quit(0)
+
+
+func _apply_pending() -> void:
+	var envelope := _pending_apply
+	_pending_apply = {}
+	if not envelope.is_empty():
+		_apply(envelope["id"], envelope["payload"])
+
+
+func _apply(request_id: String, payload: Dictionary) -> void:
+	var result: Dictionary = _avatar_root.apply(payload["path"], payload["sha256"])
+	if not result["ok"]:
+		printerr("stage: %s refused (%s): %s" % [payload["name"], result["code"], result["message"]])
+		_bridge.send("scene.error", {
+			"modelId": payload["modelId"], "code": result["code"], "message": result["message"],
+		}, request_id)
+		_bridge.send("log", {"level": "info", "message": "scene: still showing %s" % (
+				_avatar_root.current_sha256 if _avatar_root.current != null else "nothing")}, request_id)
+		return
+	var info: Dictionary = result["info"]
+	_camera.frame(_avatar_root.current)
+	_bridge.send("scene.applied", {
+		"modelId": payload["modelId"], "sha256": payload["sha256"],
+		"vrmVersion": info["vrmVersion"], "importMs": result["importMs"],
+		"meshCount": info["meshCount"], "boneCount": info["boneCount"],
+	}, request_id)
+	if _options.has("bench"):
+		_log_bare_import.call_deferred(payload["path"], request_id)
+	var screenshot: String = _options.get("screenshot", "")
+	if not screenshot.is_empty():
+		_save_screenshot.call_deferred(screenshot, request_id)
+
+
+func _save_screenshot(path: String, request_id: String) -> void:
+	for i in SCREENSHOT_FRAMES:
+		await RenderingServer.frame_post_draw
+	var image := get_viewport().get_texture().get_image()
+	var err := image.save_png(path)
+	if err == OK:
+		_bridge.send("log", {"level": "info", "message": "screenshot saved: %s" % path}, request_id)
+	else:
+		_bridge.send("log", {
+			"level": "error", "message": "screenshot failed: %s" % error_string(err),
+		}, request_id)
+
+
+func _log_bare_import(path: String, request_id: String) -> void:
+	VrmLoaderScript.unregister_extension()  # Godot's own import, without our VRM extension
+	var started := Time.get_ticks_usec()
+	var document := GLTFDocument.new()
+	var state := GLTFState.new()
+	var err := document.append_from_file(path, state)
+	var scene := document.generate_scene(state) if err == OK else null
+	var bare_ms := (Time.get_ticks_usec() - started) / 1000.0
+	VrmLoaderScript.register_extension()
+	if scene != null:
+		scene.free()
+	_bridge.send("log", {"level": "debug", "message": "bench: bare-import-ms=%.3f" % bare_ms},
+			request_id)
+
+
+func _on_bridge_closed(code: int, reason: String) -> void:
+	print("stage: bridge closed (%d %s); quitting" % [code, reason])
+	get_tree().quit(0 if code == 1000 else 4)
+
+
+func _setup_window() -> void:
+	if DisplayServer.get_name() == "headless":
+		return
+	var window := get_window()
+	window.borderless = _options.has("borderless")
+	window.always_on_top = _options.has("always-on-top")
+	if _options.has("transparent"):
+		window.transparent = true
+		get_viewport().transparent_bg = true
+	var size_text: String = _options.get("size", "")
+	if size_text.contains("x"):
+		window.size = Vector2i(size_text.get_slice("x", 0).to_int(), size_text.get_slice("x", 1).to_int())
+	var position_text: String = _options.get("position", "")
+	if position_text.contains(","):
+		window.position = Vector2i(position_text.get_slice(",", 0).to_int(),
+				position_text.get_slice(",", 1).to_int())
+
+
+static func _parse_args(args: PackedStringArray) -> Dictionary:
+	var options := {}
+	for arg in args:
+		if not arg.begins_with("--"):
+			continue
+		var pair := arg.trim_prefix("--").split("=", true, 1)
+		options[pair[0]] = pair[1] if pair.size() > 1 else ""
+	return options

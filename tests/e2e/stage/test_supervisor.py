@@ -1,0 +1,188 @@
+"""The supervisor keeps the real Godot alive, restarts it, gives up, and leaves no orphan."""
+
+from __future__ import annotations
+
+import os
+import queue
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from app.paths import DataPaths
+from app.settings.sections.stage import StageSettings
+from app.stage.bridge import Message
+from app.stage.protocol import SceneApplied
+from app.stage.runtime import Runtime, SimpleRuntime
+from app.stage.supervisor import CRASH_LIMIT, StageState, StageSupervisor, StateChange
+from tests.conftest import REPO_ROOT, real_vrm_files
+from tests.e2e.stage.conftest import Stage
+
+pytestmark = [pytest.mark.godot, pytest.mark.e2e]
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A zombie still answers kill(0); it is dead for our purposes.
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().split(") ")[-1][0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def wait_dead(pid: int, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not alive(pid):
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_kill_9_restarts_and_reapplies(stage: Stage) -> None:
+    changes: queue.Queue[StateChange] = queue.Queue()
+    stage.supervisor.add_listener(changes.put)
+    path = real_vrm_files()[0]
+    first = stage.applier.apply(path).result(60)
+    assert first.status == "applied"
+    pid = stage.supervisor.pid
+    assert pid is not None
+    os.kill(pid, signal.SIGKILL)
+
+    seen = [changes.get(timeout=15).state for _ in range(3)]
+    assert seen == [StageState.RESTARTING, StageState.STARTING, StageState.RUNNING]
+    assert stage.supervisor.pid not in (None, pid)
+    # Once ready, the current avatar is applied again without anyone asking.
+    deadline = time.monotonic() + 30
+    while True:
+        event = stage.events.get(timeout=max(0.1, deadline - time.monotonic()))
+        if (
+            isinstance(event, Message)
+            and isinstance(event.envelope.payload, SceneApplied)
+            and event.envelope.re != first.request_id
+        ):
+            assert event.envelope.payload.sha256 == first.applied.sha256  # type: ignore[union-attr]
+            break
+    assert stage.applier.shown is not None
+
+
+def test_godot_quits_when_its_bridge_closes(stage: Stage) -> None:
+    pid = stage.supervisor.pid
+    assert pid is not None
+    stage.supervisor.bridge.disconnect_peer()
+    assert wait_dead(pid, 10)
+
+
+def test_stop_asks_godot_to_shut_down(stage: Stage) -> None:
+    pid = stage.supervisor.pid
+    assert pid is not None
+    stage.supervisor.stop()
+    assert stage.supervisor.state is StageState.STOPPED
+    assert stage.supervisor.last_exit_code == 0  # quit on stage.shutdown, not SIGTERM/SIGKILL
+    assert not alive(pid)
+
+
+def test_no_orphan_when_the_shell_is_killed(godot_runtime: Runtime, tmp_path: Path) -> None:
+    script = textwrap.dedent("""
+        import sys, time
+        from app.settings.sections.stage import StageSettings
+        from app.stage.supervisor import StageState, StageSupervisor
+        supervisor = StageSupervisor(settings=StageSettings(), headless=True)
+        supervisor.start()
+        supervisor.wait_for(StageState.RUNNING, timeout=30)
+        print(supervisor.pid, flush=True)
+        time.sleep(600)
+    """)
+    shell = subprocess.Popen(
+        [sys.executable, "-c", script], cwd=REPO_ROOT, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert shell.stdout is not None
+        pid = int(shell.stdout.readline())
+        assert alive(pid)
+        shell.kill()
+        shell.wait(10)
+        assert wait_dead(pid, 10), "Godot outlived the killed shell"
+    finally:
+        shell.kill()
+
+
+def test_child_dies_with_the_shell_even_without_a_bridge(tmp_path: Path) -> None:
+    """PR_SET_PDEATHSIG alone: a child that never connects still goes when the shell dies."""
+    script = textwrap.dedent("""
+        import time
+        from app.settings.sections.stage import StageSettings
+        from app.stage.runtime import SimpleRuntime
+        from app.stage.supervisor import StageSupervisor
+        runtime = SimpleRuntime(["sh", "-c", "echo $$; exec sleep 600", "stage"])
+        supervisor = StageSupervisor(settings=StageSettings(ready_timeout_s=600), headless=True,
+                                     runtime=runtime)
+        supervisor.add_output_listener(lambda stream, line: print(line, flush=True))
+        supervisor.start()
+        time.sleep(600)
+    """)
+    shell = subprocess.Popen(
+        [sys.executable, "-c", script], cwd=REPO_ROOT, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert shell.stdout is not None
+        pid = int(shell.stdout.readline())
+        assert alive(pid)
+        shell.kill()
+        shell.wait(10)
+        assert wait_dead(pid, 10), "the child outlived the killed shell"
+    finally:
+        shell.kill()
+
+
+def test_ready_timeout_is_an_error_with_the_output_tail(data_dir: DataPaths) -> None:
+    never_ready = SimpleRuntime(["sh", "-c", "echo warming up the stage; exec sleep 60", "stage"])
+    supervisor = StageSupervisor(
+        settings=StageSettings(ready_timeout_s=1.0),
+        headless=True,
+        runtime=never_ready,
+        logs_dir=data_dir.logs_dir,
+    )
+    with supervisor:
+        assert supervisor.wait_for(StageState.ERROR, timeout=15) is StageState.ERROR
+        assert "did not report stage.ready within 1 s" in supervisor.reason
+        assert "warming up the stage" in supervisor.reason
+        assert supervisor.pid is None
+
+
+def test_crash_loop_gives_up_with_the_reason(data_dir: DataPaths) -> None:
+    crashing = SimpleRuntime(["sh", "-c", "echo renderer exploded >&2; exit 3", "stage"])
+    changes: list[StateChange] = []
+    supervisor = StageSupervisor(
+        settings=StageSettings(), headless=True, runtime=crashing, logs_dir=data_dir.logs_dir
+    )
+    supervisor.add_listener(changes.append)
+    with supervisor:
+        assert supervisor.wait_for(StageState.ERROR, timeout=30) is StageState.ERROR
+        reason = supervisor.reason
+    restarts = [c for c in changes if c.state is StageState.RESTARTING]
+    assert len(restarts) == CRASH_LIMIT - 1
+    assert f"{CRASH_LIMIT} times" in reason and "exit code 3" in reason
+    assert "renderer exploded" in reason
+    # Back-off grows: each restart waits longer than the one before.
+    delays = [float(c.reason.rsplit("in ", 1)[1].split(" s")[0]) for c in restarts]
+    assert delays == sorted(delays) and delays[-1] > delays[0]
+
+
+def test_missing_runtime_is_an_error_state(data_dir: DataPaths) -> None:
+    supervisor = StageSupervisor(
+        settings=StageSettings(),
+        headless=True,
+        runtime=SimpleRuntime([str(data_dir.root / "no-godot-here")]),
+    )
+    with supervisor:
+        assert supervisor.wait_for(StageState.ERROR, timeout=10) is StageState.ERROR
+        assert "cannot start Godot" in supervisor.reason

@@ -1,0 +1,92 @@
+"""The stage window opens where the settings say and remembers where the user moves it."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import time
+from collections.abc import Callable
+
+import pytest
+
+from app.paths import DataPaths
+from app.settings import SettingsStore
+from app.settings.sections.stage import StageSettings
+from app.stage.runtime import Runtime
+from app.stage.supervisor import StageState, StageSupervisor
+from app.stage.window import WindowMemory
+from tests.e2e.stage.xvfb import xvfb
+
+pytestmark = [pytest.mark.godot, pytest.mark.xvfb, pytest.mark.e2e]
+
+
+def xdotool(display: str, *args: str) -> str:
+    return subprocess.run(
+        ["xdotool", *args],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=10,
+        env={**os.environ, "DISPLAY": display},
+    ).stdout
+
+
+def geometry(display: str, window: str) -> tuple[int, int, int, int]:
+    out = xdotool(display, "getwindowgeometry", window)
+    x, y = map(int, re.search(r"Position: (-?\d+),(-?\d+)", out).groups())  # type: ignore[union-attr]
+    w, h = map(int, re.search(r"Geometry: (\d+)x(\d+)", out).groups())  # type: ignore[union-attr]
+    return x, y, w, h
+
+
+def eventually(check: Callable[[], bool], timeout: float = 10) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def test_window_uses_and_remembers_its_geometry(
+    godot_runtime: Runtime, data_dir: DataPaths, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = SettingsStore(data_dir.settings_file)
+    store.update(
+        lambda s: setattr(
+            s,
+            "stage",
+            StageSettings(
+                window_x=50, window_y=60, window_width=320, window_height=400, transparent=False
+            ),
+        )
+    )
+    settings = store.load().settings.stage
+    with xvfb() as display:
+        monkeypatch.setenv("DISPLAY", display)
+        supervisor = StageSupervisor(
+            settings=settings,
+            runtime=godot_runtime,
+            rendering_driver="opengl3",
+            logs_dir=data_dir.logs_dir,
+        )
+        WindowMemory(store).attach(supervisor.bridge)
+        with supervisor:
+            assert (
+                supervisor.wait_for(StageState.RUNNING, StageState.ERROR, timeout=30)
+                is StageState.RUNNING
+            ), supervisor.reason
+            window = xdotool(display, "search", "--sync", "--pid", str(supervisor.pid)).split()[0]
+            assert eventually(lambda: geometry(display, window) == (50, 60, 320, 400)), geometry(
+                display, window
+            )
+            xdotool(display, "windowmove", window, "210", "130")
+            xdotool(display, "windowsize", window, "300", "500")
+            assert eventually(
+                lambda: (
+                    (lambda s: (s.window_x, s.window_y, s.window_width, s.window_height))(
+                        store.load().settings.stage
+                    )
+                    == (210, 130, 300, 500)
+                )
+            ), store.load().settings.stage
