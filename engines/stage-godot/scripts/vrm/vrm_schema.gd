@@ -28,6 +28,11 @@ const PRESET_0_TO_1 := {
 	"lookright": "lookRight",
 }
 
+## VRM 1.0 preset expression names; 0.x custom groups spelled like one (e.g. "Surprised")
+## are given the preset's spelling.
+const PRESETS_1 := ["neutral", "aa", "ih", "ou", "ee", "oh", "blink", "blinkLeft", "blinkRight",
+	"happy", "angry", "sad", "relaxed", "surprised", "lookUp", "lookDown", "lookLeft", "lookRight"]
+
 ## VRM 0.x thumb bones sit one joint further out than VRM 1.0's.
 const THUMB_0_TO_1 := {
 	"ThumbProximal": "ThumbMetacarpal",
@@ -138,6 +143,9 @@ static func _expressions_0(master: Dictionary) -> Array:
 		var name: String = PRESET_0_TO_1.get(preset, "")
 		if name.is_empty():
 			name = source
+			for preset_1 in PRESETS_1:
+				if preset_1.to_lower() == source.to_lower():
+					name = preset_1
 		if name.is_empty() or seen.has(name):
 			continue
 		seen[name] = true

@@ -1,0 +1,191 @@
+"""VRM fidelity in the real Godot: every real fixture and both built-in avatars, probed.
+
+Each file is imported once by engines/stage-godot/scripts/vrm/probe.gd (through
+app.stage.inspect); the assertions check what a user would see: the avatar faces the
+camera, stands on the floor, has humanoid bone names, normalised expression names whose
+blend shapes really move, toon materials where the file asks for them, and hair that hangs
+and settles after a jump at 30, 60 and 144 fps.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import struct
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from app.avatar import DEFAULT_AVATAR_VERSIONS, default_avatar_path
+from app.context import AppContext
+from app.stage.inspect import find_godot, inspect_vrm, register_inspect
+from tests.conftest import REAL_FIXTURES, real_vrm_files
+
+pytestmark = [pytest.mark.godot, pytest.mark.e2e]
+
+REQUIRED_PROFILE_BONES = {"Hips", "Spine", "Head", "LeftUpperArm", "RightUpperArm",
+                          "LeftUpperLeg", "RightUpperLeg", "LeftFoot", "RightFoot"}
+VRM1_VOCABULARY = {"neutral", "aa", "ih", "ou", "ee", "oh", "blink", "blinkLeft", "blinkRight",
+                   "happy", "angry", "sad", "relaxed", "surprised", "lookUp", "lookDown",
+                   "lookLeft", "lookRight"}
+VRM0_ONLY_NAMES = {"a", "i", "u", "e", "o", "joy", "sorrow", "fun", "blink_l", "blink_r"}
+
+
+@cache
+def probe(path: Path) -> dict[str, Any]:
+    report = inspect_vrm(path)
+    assert report.get("ok"), report
+    return report
+
+
+def all_avatars() -> list[Path]:
+    return [*real_vrm_files(), *(default_avatar_path(v) for v in DEFAULT_AVATAR_VERSIONS)]
+
+
+def gltf_json(path: Path) -> dict[str, Any]:
+    data = path.read_bytes()
+    (length,) = struct.unpack_from("<I", data, 12)
+    document: dict[str, Any] = json.loads(data[20:20 + length])
+    return document
+
+
+@pytest.mark.parametrize("path", all_avatars(), ids=lambda p: p.name)
+def test_imports_with_version_and_humanoid_bone_map(path: Path) -> None:
+    report = probe(path)
+    info = report["info"]
+    extensions = gltf_json(path)["extensions"]
+    assert info["vrmVersion"] == ("0.x" if "VRM" in extensions else "1.0")
+    assert info["meshCount"] > 0 and info["boneCount"] > 0
+    assert set(report["boneMap"]) >= REQUIRED_PROFILE_BONES
+    assert info["humanoidBones"] == len(report["boneMap"])
+    vrm = extensions.get("VRM") or extensions["VRMC_vrm"]
+    assert info["humanoidBones"] == len(vrm["humanoid"]["humanBones"])
+
+
+@pytest.mark.parametrize("path", all_avatars(), ids=lambda p: p.name)
+def test_faces_the_camera_and_stands_on_the_floor(path: Path) -> None:
+    report = probe(path)
+    z = report["facing"][2]
+    assert z > 0.99, f"{path.name} faces {report['facing']}, not +Z (towards the camera)"
+    assert abs(report["feetY"]) < 0.005, f"{path.name} feet at y={report['feetY']}"
+    # Upright: the head is well above the feet, and the reported bounds agree with the mesh.
+    assert report["headPosition"][1] > 0.4 * report["topY"]
+    bounds = report["info"]["bounds"]
+    assert bounds["min"][1] == 0.0
+    assert bounds["max"][1] == pytest.approx(report["topY"], abs=0.01)
+
+
+def test_vrm0_expression_names_are_mapped_to_the_vrm1_vocabulary() -> None:
+    report = probe(REAL_FIXTURES / "godette_vrm0.vrm")
+    names = set(report["info"]["expressions"])
+    assert {"aa", "ih", "ou", "ee", "oh", "blink", "happy", "angry", "sad", "relaxed",
+            "blinkLeft", "blinkRight", "lookUp", "lookDown", "lookLeft", "lookRight"} <= names
+    assert not names & VRM0_ONLY_NAMES
+    # The 0.x weights (0..100) become 0..1: godette's "Joy" binds morph 9 at 50 and 10 at 25.
+    happy = {(b["index"], b["weight"]) for b in report["expressionBinds"]["happy"]}
+    assert happy == {(9, 0.5), (10, 0.25)}
+
+
+def test_vrm1_expression_names_are_kept() -> None:
+    path = REAL_FIXTURES / "debug_robot_vrm1.vrm"
+    report = probe(path)
+    presets = set(gltf_json(path)["extensions"]["VRMC_vrm"]["expressions"]["preset"])
+    assert set(report["info"]["expressions"]) == presets
+    assert set(report["info"]["expressions"]) <= VRM1_VOCABULARY
+
+
+@pytest.mark.parametrize("path", [REAL_FIXTURES / "godette_vrm0.vrm",
+                                  *(default_avatar_path(v) for v in DEFAULT_AVATAR_VERSIONS)],
+                         ids=lambda p: p.name)
+def test_set_expression_aa_moves_its_bound_blend_shape(path: Path) -> None:
+    effect = probe(path)["setExpressionAa"]
+    assert effect["bound"] and effect["accepted"]
+    assert effect["before"] == 0.0
+    assert effect["after"] == pytest.approx(1.0)
+    assert effect["reset"] == 0.0
+
+
+def test_files_without_binds_still_accept_known_names() -> None:
+    effect = probe(REAL_FIXTURES / "debug_robot_vrm1.vrm")["setExpressionAa"]
+    assert effect == {"bound": False, "accepted": True}
+    effect = probe(REAL_FIXTURES / "sphere_vrm0.vrm")["setExpressionAa"]
+    assert effect == {"bound": False, "accepted": False}
+
+
+def test_material_kinds_follow_the_file() -> None:
+    godette = probe(REAL_FIXTURES / "godette_vrm0.vrm")
+    assert godette["materials"] == {"Face": "mtoon", "Body": "mtoon", "GodotLogo": "unlit",
+                                    "Backpack": "pbr"}
+    assert godette["info"]["mtoonMaterials"] == 2
+    uv = probe(REAL_FIXTURES / "mtoon_uv_animation_vrm1.vrm")
+    assert set(uv["materials"].values()) == {"mtoon"} and uv["info"]["mtoonMaterials"] == 3
+    robot = probe(REAL_FIXTURES / "debug_robot_vrm1.vrm")
+    assert set(robot["materials"].values()) == {"unlit"} and robot["info"]["mtoonMaterials"] == 0
+
+
+@pytest.mark.parametrize("version", DEFAULT_AVATAR_VERSIONS)
+def test_default_avatar_exercises_the_runtime(version: str) -> None:
+    report = probe(default_avatar_path(version))  # type: ignore[arg-type]
+    info = report["info"]
+    assert {"aa", "blink"} <= set(info["expressions"])
+    assert info["mtoonMaterials"] > 0 and set(report["materials"].values()) == {"mtoon"}
+    assert info["springChains"] >= 1
+
+
+def test_both_default_avatars_speak_the_same_expression_vocabulary() -> None:
+    names = {v: set(probe(default_avatar_path(v))["info"]["expressions"])
+             for v in DEFAULT_AVATAR_VERSIONS}
+    assert names["1.0"] <= names["0.x"] <= VRM1_VOCABULARY
+
+
+@pytest.mark.parametrize("path", [REAL_FIXTURES / "godette_vrm0.vrm",
+                                  *(default_avatar_path(v) for v in DEFAULT_AVATAR_VERSIONS)],
+                         ids=lambda p: p.name)
+def test_spring_chains_hang_under_gravity_and_settle_after_a_jump(path: Path) -> None:
+    springs = probe(path)["springs"]
+    assert springs["chains"] == probe(path)["info"]["springChains"] > 0
+    rest, hanging = springs["hang"]["restDrop"], springs["hang"]["gravityDrop"]
+    assert all(h >= r - 1e-3 for r, h in zip(rest, hanging, strict=True)), (rest, hanging)
+    assert sum(hanging) > sum(rest) + 0.01, "gravity did not pull any chain down"
+    for fps, run in springs["settle"].items():
+        assert run["finite"], f"{fps} fps: the simulation blew up"
+        assert run["peakEnergy"] > 1.0, f"{fps} fps: the jump did not move the chains"
+        assert run["finalEnergy"] <= 1e-3 * run["peakEnergy"], f"{fps} fps: still swinging {run}"
+    assert set(springs["settle"]) == {"30", "60", "144"}
+
+
+def test_a_gltf_without_vrm_extensions_is_refused_as_not_vrm(tmp_path: Path) -> None:
+    source = REAL_FIXTURES / "sphere_vrm0.vrm"
+    data = source.read_bytes()
+    (length,) = struct.unpack_from("<I", data, 12)
+    document = json.loads(data[20:20 + length])
+    document.pop("extensions")
+    document["extensionsUsed"] = [e for e in document.get("extensionsUsed", []) if e != "VRM"]
+    chunk = json.dumps(document).encode()
+    chunk += b" " * (-len(chunk) % 4)
+    rest = data[20 + length:]
+    plain = tmp_path / "plain.glb"
+    plain.write_bytes(struct.pack("<III", 0x46546C67, 2, 20 + len(chunk) + len(rest))
+                      + struct.pack("<II", len(chunk), 0x4E4F534A) + chunk + rest)
+    report = inspect_vrm(plain, springs=False)
+    assert report["ok"] is False and report["code"] == "not-vrm"
+    garbage = tmp_path / "garbage.vrm"
+    garbage.write_bytes(b"not a glTF at all" * 8)
+    report = inspect_vrm(garbage, springs=False)
+    assert report["ok"] is False and report["code"] == "import-failed"
+
+
+def test_stage_inspect_command_prints_the_report(capsys: pytest.CaptureFixture[str]) -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--data-dir")
+    commands = parser.add_subparsers(dest="command")
+    stage = commands.add_parser("stage")
+    register_inspect(stage.add_subparsers(dest="stage_command"))
+    path = default_avatar_path("1.0")
+    args = parser.parse_args(["stage", "inspect", str(path), "--json", "--no-springs"])
+    assert args.run(AppContext.from_args(args)) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["ok"] and report["file"] == path.name and "springs" not in report
+    assert find_godot().command  # the same Godot the stage would use
