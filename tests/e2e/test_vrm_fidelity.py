@@ -107,6 +107,21 @@ def test_set_expression_aa_moves_its_bound_blend_shape(path: Path) -> None:
     assert effect["reset"] == 0.0
 
 
+def test_binary_expressions_snap_and_override_blink_blends_blinking_out() -> None:
+    # The VRM specification's own isBinary/overrides sample drives texture transforms.
+    effects = probe(REAL_FIXTURES / "isBinary_overrides_vrm1.vrm")["expressionEffects"]
+    happy, blink = effects["happy"], effects["blink"]
+    assert happy["0.4"] == happy["rest"] == happy["reset"]  # binary: below 0.5 is off
+    assert happy["0.6"] == happy["1.0"] != happy["rest"]  # ... above it fully on
+    assert blink["rest"] != blink["0.4"] != blink["0.6"] != blink["1.0"]  # blink is continuous
+    # happy has overrideBlink "blend": at happy 1 the blink-only meter stays at rest.
+    assert happy["blinkWithIt"][1] == blink["rest"][1] != blink["1.0"][1]
+    # godette (VRM 0.x) marks Blink_L/Blink_R isBinary.
+    godette = probe(REAL_FIXTURES / "godette_vrm0.vrm")["expressionEffects"]
+    assert godette["blinkLeft"]["0.4"] == [0.0] and godette["blinkLeft"]["0.6"] == [1.0]
+    assert godette["blink"]["0.4"] == [0.4, 0.4]
+
+
 def test_files_without_binds_still_accept_known_names() -> None:
     effect = probe(REAL_FIXTURES / "debug_robot_vrm1.vrm")["setExpressionAa"]
     assert effect == {"bound": False, "accepted": True}

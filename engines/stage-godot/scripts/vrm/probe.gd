@@ -36,6 +36,7 @@ func probe(path: String, with_springs: bool) -> Dictionary:
 	report.merge(_vertical_extent(avatar))
 	report["expressionBinds"] = _expression_binds(avatar)
 	report["setExpressionAa"] = _aa_effect(avatar)
+	report["expressionEffects"] = _expression_effects(avatar)
 	report["materials"] = VrmMToon.describe(avatar)
 	if with_springs:
 		report["springs"] = _springs(avatar)
@@ -148,6 +149,35 @@ func _aa_effect(avatar: Node3D) -> Dictionary:
 	avatar.set_expression("aa", 0.0)
 	var reset := mesh.get_blend_shape_value(index)
 	return {"bound": true, "accepted": accepted, "shape": binds[0]["shape"], "before": before, "after": after, "reset": reset}
+
+
+## For every expression: what its binds read at rest, at weight 0.4 and at 0.6 (a binary
+## expression jumps between rest and full at 0.5), and at 1; for expressions overriding
+## blinking: what "blink" drives when both are at 1.
+func _expression_effects(avatar: Node3D) -> Dictionary:
+	var out := {}
+	avatar.auto_blink = false
+	for name in avatar.expression_names():
+		var entry := {"rest": avatar.expression_values(name)}
+		for weight in [0.4, 0.6, 1.0]:
+			avatar.set_expression(name, weight)
+			entry[str(weight)] = avatar.expression_values(name)
+		avatar.set_expression(name, 0.0)
+		entry["reset"] = avatar.expression_values(name)
+		out[name] = entry
+	if "blink" in avatar.expression_names():
+		for name in avatar.expression_names():
+			if name == "blink":
+				continue
+			avatar.set_expression("blink", 1.0)
+			var alone: Array = avatar.expression_values("blink")
+			avatar.set_expression(name, 1.0)
+			var together: Array = avatar.expression_values("blink")
+			avatar.set_expression(name, 0.0)
+			avatar.set_expression("blink", 0.0)
+			if together != alone:
+				out[name]["blinkWithIt"] = together
+	return out
 
 
 func _find_mesh(node: Node, name: String) -> MeshInstance3D:

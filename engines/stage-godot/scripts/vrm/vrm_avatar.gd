@@ -6,6 +6,7 @@ class_name VrmAvatar
 extends Node3D
 
 const VrmSchema := preload("res://scripts/vrm/vrm_schema.gd")
+const VrmMToon := preload("res://scripts/vrm/vrm_mtoon.gd")
 
 const BLINK_NAMES := ["blink", "blinkLeft", "blinkRight"]
 const MOUTH_NAMES := ["aa", "ih", "ou", "ee", "oh"]
@@ -32,6 +33,7 @@ var look_target: Node3D
 
 var _expressions := {}  # name -> {is_binary, override_*, binds: [[target index, weight]]}
 var _targets: Array = []  # [MeshInstance3D, blend shape index]
+var _material_targets: Array = []  # [Material, bind kind, value at rest]
 var _weights := {}  # user weights by expression name
 var _auto := {}  # weights driven by blinking and look-at
 var _forward := Vector3.BACK  # where the face points in skeleton space
@@ -67,7 +69,16 @@ func setup(parts: Dictionary) -> void:
 				target_index[key] = _targets.size()
 				_targets.append([mesh, bind["index"]])
 			binds.append([target_index[key], bind["weight"]])
+		var material_binds: Array = []
+		for bind in expression["material_binds"]:
+			var material: Material = bind["material"]
+			var key := "%d:%s" % [material.get_instance_id(), bind["kind"]]
+			if not target_index.has(key):
+				target_index[key] = _material_targets.size()
+				_material_targets.append([material, bind["kind"], VrmMToon.get_bound(material, bind["kind"])])
+			material_binds.append([target_index[key], bind["target"]])
 		_expressions[expression["name"]] = {
+			"material_binds": material_binds,
 			"is_binary": expression["is_binary"],
 			"override_blink": expression["override_blink"],
 			"override_mouth": expression["override_mouth"],
@@ -108,6 +119,26 @@ func expression_binds(name: String) -> Array:
 		if mesh.mesh != null and target[1] < mesh.mesh.get_blend_shape_count():
 			shape_name = mesh.mesh.get_blend_shape_name(target[1])
 		out.append({"mesh": String(mesh.name), "index": target[1], "shape": shape_name, "weight": bind[1]})
+	return out
+
+
+## Current values of everything an expression drives: blend-shape weights, then material
+## properties (as arrays of floats). The probe compares them to prove binds act.
+func expression_values(name: String) -> Array:
+	var out: Array = []
+	var key := resolve_expression(name)
+	if key.is_empty():
+		return out
+	for bind in _expressions[key]["binds"]:
+		var target: Array = _targets[bind[0]]
+		out.append(snappedf((target[0] as MeshInstance3D).get_blend_shape_value(target[1]), 0.0001))
+	for bind in _expressions[key]["material_binds"]:
+		var target: Array = _material_targets[bind[0]]
+		var value = VrmMToon.get_bound(target[0], target[1])
+		var floats: Array = []
+		for k in 4:
+			floats.append(snappedf(float(value[k]), 0.0001))
+		out.append(floats)
 	return out
 
 
@@ -175,6 +206,21 @@ func _apply() -> void:
 		var mesh: MeshInstance3D = _targets[i][0]
 		if is_instance_valid(mesh):
 			mesh.set_blend_shape_value(_targets[i][1], minf(values[i], 1.0))
+	if _material_targets.is_empty():
+		return
+	# Material binds move each property from its rest value towards the bind's target.
+	var moved: Array = []
+	for target in _material_targets:
+		moved.append(target[2])
+	for name in _expressions:
+		var weight: float = weights[name]
+		if weight <= 0.0:
+			continue
+		for bind in _expressions[name]["material_binds"]:
+			var rest = _material_targets[bind[0]][2]
+			moved[bind[0]] = moved[bind[0]] + (bind[1] - rest) * weight
+	for i in _material_targets.size():
+		VrmMToon.set_bound(_material_targets[i][0], _material_targets[i][1], moved[i])
 
 
 # --- blinking -------------------------------------------------------------------------

@@ -61,7 +61,10 @@ static func load(path: String) -> Dictionary:
 static func build(state: GLTFState, vrm: Dictionary, scene: Node3D) -> Node3D:
 	var nodes := VrmNodes.new(state, scene)
 	var humanoid := VrmHumanoid.apply(vrm, nodes, scene)
-	var mtoon_count := VrmMToon.apply(state, vrm, scene)
+	var replaced := VrmMToon.apply(state, vrm, scene)
+	var materials: Array = []
+	for material in state.get_materials():
+		materials.append(replaced.get(material, material))
 	var avatar: Node3D = VrmAvatarScript.new()
 	avatar.name = "VrmAvatar"
 	var orientation := Node3D.new()
@@ -78,7 +81,7 @@ static func build(state: GLTFState, vrm: Dictionary, scene: Node3D) -> Node3D:
 	springs.name = "SpringBones"
 	springs.configure(vrm["springs"], vrm["colliders"], vrm["collider_groups"], nodes.target)
 	avatar.add_child(springs)
-	var expressions := _expressions(vrm, nodes)
+	var expressions := _expressions(vrm, nodes, materials)
 	var names := PackedStringArray()
 	for expression in expressions:
 		names.append(expression["name"])
@@ -90,7 +93,7 @@ static func build(state: GLTFState, vrm: Dictionary, scene: Node3D) -> Node3D:
 		"humanoidBones": humanoid["mapped"].size(),
 		"expressions": names,
 		"springChains": springs.chain_count(),
-		"mtoonMaterials": mtoon_count,
+		"mtoonMaterials": replaced.size(),
 		"lookAt": look_at.get("type", "none"),
 		"bounds": {"min": [bounds.position.x, bounds.position.y, bounds.position.z],
 			"max": [bounds.end.x, bounds.end.y, bounds.end.z]},
@@ -109,7 +112,7 @@ static func build(state: GLTFState, vrm: Dictionary, scene: Node3D) -> Node3D:
 
 
 ## Expressions with their binds resolved to mesh instances.
-static func _expressions(vrm: Dictionary, nodes: RefCounted) -> Array:
+static func _expressions(vrm: Dictionary, nodes: RefCounted, materials: Array) -> Array:
 	var out: Array = []
 	for expression in vrm["expressions"]:
 		var resolved: Dictionary = expression.duplicate()
@@ -120,6 +123,13 @@ static func _expressions(vrm: Dictionary, nodes: RefCounted) -> Array:
 				if mesh.mesh != null and bind["index"] < mesh.mesh.get_blend_shape_count():
 					binds.append({"mesh": mesh, "index": bind["index"], "weight": bind["weight"]})
 		resolved["binds"] = binds
+		var material_binds: Array = []
+		for bind in expression["material_binds"]:
+			var index: int = bind["material"]
+			if index >= 0 and index < materials.size() and materials[index] != null \
+					and VrmMToon.get_bound(materials[index], bind["kind"]) != null:
+				material_binds.append({"material": materials[index], "kind": bind["kind"], "target": bind["target"]})
+		resolved["material_binds"] = material_binds
 		out.append(resolved)
 	return out
 

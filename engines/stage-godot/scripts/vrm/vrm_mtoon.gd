@@ -6,12 +6,17 @@ extends RefCounted
 const MTOON_PATH := "res://scripts/vrm/mtoon.gdshader"
 const OUTLINE_PATH := "res://scripts/vrm/mtoon_outline.gdshader"
 const RENDER_MODE_PREFIX := "render_mode "
+## Expression material-bind kinds -> our MToon shader parameters.
+const SHADER_BIND_PARAMETERS := {
+	"color": "lit_color", "shadeColor": "shade_color", "emissionColor": "emission_color",
+	"rimColor": "rim_color", "uv": "uv_scale_offset",
+}
 
 static var _shaders := {}  # variant key -> Shader
 
 
-## Replaces MToon materials under `root`; returns how many glTF materials became MToon.
-static func apply(state: GLTFState, vrm: Dictionary, root: Node) -> int:
+## Replaces MToon materials under `root`; returns {imported Material: ShaderMaterial}.
+static func apply(state: GLTFState, vrm: Dictionary, root: Node) -> Dictionary:
 	var imported := state.get_materials()
 	var replacement := {}  # imported Material -> ShaderMaterial
 	for index in vrm["materials"]:
@@ -27,7 +32,7 @@ static func apply(state: GLTFState, vrm: Dictionary, root: Node) -> int:
 		replacement[imported[index]] = material
 	if not replacement.is_empty():
 		_swap(root, replacement)
-	return replacement.size()
+	return replacement
 
 
 ## The material kind of every surface, by glTF material name ("mtoon", "unlit", "pbr").
@@ -35,6 +40,58 @@ static func describe(root: Node) -> Dictionary:
 	var kinds := {}
 	_describe(root, kinds)
 	return kinds
+
+
+## Reads a material property an expression can drive (see VrmSchema material binds).
+static func get_bound(material: Material, kind: String) -> Variant:
+	if material is ShaderMaterial:
+		var shader_material: ShaderMaterial = material
+		if kind == "outlineColor":
+			var outline := shader_material.next_pass as ShaderMaterial
+			return outline.get_shader_parameter("outline_color") if outline != null else null
+		var parameter: String = SHADER_BIND_PARAMETERS.get(kind, "")
+		if parameter.is_empty():
+			return null
+		var value = shader_material.get_shader_parameter(parameter)
+		if value == null:
+			value = Vector4(1, 1, 0, 0) if kind == "uv" else Color.BLACK
+		return value
+	if material is BaseMaterial3D:
+		var base: BaseMaterial3D = material
+		match kind:
+			"color":
+				return base.albedo_color
+			"emissionColor":
+				return base.emission if base.emission_enabled else Color.BLACK
+			"uv":
+				return Vector4(base.uv1_scale.x, base.uv1_scale.y, base.uv1_offset.x, base.uv1_offset.y)
+	return null
+
+
+static func set_bound(material: Material, kind: String, value: Variant) -> void:
+	if material is ShaderMaterial:
+		var shader_material: ShaderMaterial = material
+		if kind == "outlineColor":
+			if shader_material.next_pass is ShaderMaterial:
+				(shader_material.next_pass as ShaderMaterial).set_shader_parameter("outline_color", value)
+			return
+		var parameter: String = SHADER_BIND_PARAMETERS.get(kind, "")
+		if not parameter.is_empty():
+			shader_material.set_shader_parameter(parameter, value)
+			if kind == "uv" and shader_material.next_pass is ShaderMaterial:
+				(shader_material.next_pass as ShaderMaterial).set_shader_parameter(parameter, value)
+	elif material is BaseMaterial3D:
+		var base: BaseMaterial3D = material
+		match kind:
+			"color":
+				base.albedo_color = value
+			"emissionColor":
+				base.emission_enabled = true
+				base.emission = value
+			"uv":
+				var v: Vector4 = value
+				base.uv1_scale = Vector3(v.x, v.y, 1.0)
+				base.uv1_offset = Vector3(v.z, v.w, 0.0)
 
 
 static func _describe(node: Node, kinds: Dictionary) -> void:

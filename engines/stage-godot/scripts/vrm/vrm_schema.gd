@@ -69,7 +69,7 @@ static func parse(json: Dictionary, version: String) -> Dictionary:
 		var vrm: Dictionary = extensions.get("VRM", {})
 		result["meta"] = vrm.get("meta", {})
 		result["humanoid"] = _humanoid_0(vrm.get("humanoid", {}))
-		result["expressions"] = _expressions_0(vrm.get("blendShapeMaster", {}))
+		result["expressions"] = _expressions_0(json, vrm.get("blendShapeMaster", {}))
 		result["look_at"] = _look_at_0(vrm.get("firstPerson", {}))
 		_springs_0(json, vrm.get("secondaryAnimation", {}), result)
 		result["materials"] = _materials_0(json, vrm.get("materialProperties", []))
@@ -129,12 +129,26 @@ static func _expression(name: String, source: String) -> Dictionary:
 		"override_mouth": "none",
 		"override_look_at": "none",
 		"binds": [],
+		# {"material": glTF material index, "kind": "color"|"shadeColor"|"emissionColor"|
+		#  "rimColor"|"outlineColor"|"matcapColor"|"uv", "target": Color or Vector4(sx, sy, ox, oy)}
+		"material_binds": [],
 	}
 
 
-static func _expressions_0(master: Dictionary) -> Array:
+## VRM 0.x material property names -> material bind kinds.
+const MATERIAL_PROPERTY_0 := {
+	"_Color": "color", "_ShadeColor": "shadeColor", "_EmissionColor": "emissionColor",
+	"_RimColor": "rimColor", "_OutlineColor": "outlineColor", "_MainTex_ST": "uv",
+}
+
+
+static func _expressions_0(json: Dictionary, master: Dictionary) -> Array:
 	var out: Array = []
 	var seen := {}
+	var material_index := {}
+	var gltf_materials: Array = json.get("materials", [])
+	for i in gltf_materials.size():
+		material_index[str(gltf_materials[i].get("name", ""))] = i
 	for group in master.get("blendShapeGroups", []):
 		if not group is Dictionary:
 			continue
@@ -159,6 +173,22 @@ static func _expressions_0(master: Dictionary) -> Array:
 					# VRM 0.x weights run 0..100.
 					"weight": clampf(float(bind.get("weight", 100.0)) / 100.0, 0.0, 1.0),
 				})
+		for value in group.get("materialValues", []):
+			if not value is Dictionary:
+				continue
+			var kind: String = MATERIAL_PROPERTY_0.get(str(value.get("propertyName", "")), "")
+			var index: int = material_index.get(str(value.get("materialName", "")), -1)
+			var target: Array = value.get("targetValue", [])
+			if kind.is_empty() or index < 0 or target.size() < 4:
+				continue
+			var bind := {"material": index, "kind": kind}
+			if kind == "uv":
+				# Unity's _ST is (scale x, scale y, offset x, offset y) with offsets from the bottom.
+				bind["target"] = Vector4(float(target[0]), float(target[1]), float(target[2]),
+					1.0 - float(target[1]) - float(target[3]))
+			else:
+				bind["target"] = Color(float(target[0]), float(target[1]), float(target[2]), float(target[3]))
+			expression["material_binds"].append(bind)
 		out.append(expression)
 	return out
 
@@ -185,6 +215,21 @@ static func _expressions_1(expressions: Dictionary) -> Array:
 						"index": int(bind["index"]),
 						"weight": clampf(float(bind.get("weight", 1.0)), 0.0, 1.0),
 					})
+			for bind in data.get("materialColorBinds", []):
+				if bind is Dictionary and bind.has("material") and bind.has("targetValue"):
+					var target: Array = bind["targetValue"]
+					if target.size() >= 3:
+						# glTF factors are linear; materials here hold sRGB colours.
+						var color := Color(float(target[0]), float(target[1]), float(target[2])).linear_to_srgb()
+						color.a = float(target[3]) if target.size() > 3 else 1.0
+						expression["material_binds"].append({"material": int(bind["material"]),
+							"kind": str(bind.get("type", "color")), "target": color})
+			for bind in data.get("textureTransformBinds", []):
+				if bind is Dictionary and bind.has("material"):
+					var scale: Array = bind.get("scale", [1.0, 1.0])
+					var offset: Array = bind.get("offset", [0.0, 0.0])
+					expression["material_binds"].append({"material": int(bind["material"]), "kind": "uv",
+						"target": Vector4(float(scale[0]), float(scale[1]), float(offset[0]), float(offset[1]))})
 			out.append(expression)
 	return out
 
