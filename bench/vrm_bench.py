@@ -16,8 +16,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from app.avatar import DEFAULT_AVATAR_VERSIONS, default_avatar_path  # noqa: E402
-from app.stage.inspect import find_godot, run_godot_script  # noqa: E402
+from app.avatar import DEFAULT_AVATAR_VERSIONS, default_avatar_path
+from app.stage.inspect import find_godot, run_godot_script
 
 __all__ = ["main"]
 
@@ -28,7 +28,8 @@ def default_files() -> list[Path]:
     root = Path(__file__).resolve().parents[1]
     fixtures = Path(os.environ.get("COMPANION_STAGE_FIXTURES")
                     or root.parent / "shared" / "fixtures" / "vrm-real")
-    return [*sorted(fixtures.glob("*.vrm")), *(default_avatar_path(v) for v in DEFAULT_AVATAR_VERSIONS)]
+    return [*sorted(fixtures.glob("*.vrm")),
+            *(default_avatar_path(v) for v in DEFAULT_AVATAR_VERSIONS)]
 
 
 def main(argv: list[str] | None = None) -> int:
