@@ -10,6 +10,7 @@ and settles after a jump at 30, 60 and 144 fps.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import struct
 from functools import cache
@@ -120,6 +121,33 @@ def test_binary_expressions_snap_and_override_blink_blends_blinking_out() -> Non
     godette = probe(REAL_FIXTURES / "godette_vrm0.vrm")["expressionEffects"]
     assert godette["blinkLeft"]["0.4"] == [0.0] and godette["blinkLeft"]["0.6"] == [1.0]
     assert godette["blink"]["0.4"] == [0.4, 0.4]
+
+
+@pytest.mark.parametrize("path", all_avatars(), ids=lambda p: p.name)
+def test_the_avatar_blinks_breathes_and_looks_at_the_camera(path: Path) -> None:
+    report = probe(path)
+    life, info = report["life"], report["info"]
+    blinks = life["blinkTimes"]
+    if "blink" in info["expressions"]:
+        # Natural blinking: every few seconds, never on a fixed beat (the probe seeds it).
+        assert 2 <= len(blinks) <= 12, blinks
+        gaps = [b - a for a, b in itertools.pairwise(blinks)]
+        assert max(gaps) - min(gaps) > 0.2, f"blinks on a fixed beat: {blinks}"
+    else:
+        assert blinks == []
+    low, high = life["breathDegrees"]
+    assert low < 0.1 and 0.3 < high < 2.0, life["breathDegrees"]  # subtle, but there
+    turn_x, _turn_y, turn_z = life["headTurn"]
+    if info["lookAt"] == "none":
+        assert abs(turn_x) < 0.01
+    else:
+        # The camera stands at the avatar's left (+X): the head turns that way, not all the way.
+        assert 0.15 < turn_x < 0.7 and turn_z > 0.7, life["headTurn"]
+    if info["lookAt"] == "expression":
+        looks = life["lookExpressions"]
+        assert looks["lookLeft"] > 0.05 and looks["lookRight"] == 0.0, looks
+    elif info["lookAt"] == "bone" and life["eyeDegrees"]:
+        assert all(0.5 < angle < 15.0 for angle in life["eyeDegrees"].values()), life["eyeDegrees"]
 
 
 def test_files_without_binds_still_accept_known_names() -> None:

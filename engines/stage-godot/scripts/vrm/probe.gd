@@ -38,6 +38,7 @@ func probe(path: String, with_springs: bool) -> Dictionary:
 	report["setExpressionAa"] = _aa_effect(avatar)
 	report["expressionEffects"] = _expression_effects(avatar)
 	report["materials"] = VrmMToon.describe(avatar)
+	report["life"] = _life(avatar)
 	if with_springs:
 		report["springs"] = _springs(avatar)
 	avatar.queue_free()
@@ -188,6 +189,80 @@ func _find_mesh(node: Node, name: String) -> MeshInstance3D:
 		if found != null:
 			return found
 	return null
+
+
+# --- life: blinking, breathing, look-at ----------------------------------------------
+
+## Twenty seconds of avatar frames at 60 fps with a camera off to the avatar's left (+X):
+## blinks counted, the chest's breathing swing measured, the head's turn towards the camera.
+func _life(avatar: Node3D) -> Dictionary:
+	var skeleton: Skeleton3D = avatar.skeleton
+	var camera := Camera3D.new()
+	var head_height: float = avatar.get_bounds().end.y * 0.9
+	camera.position = Vector3(1.2, head_height, 1.6)
+	root.add_child(camera)
+	camera.make_current()
+	avatar.auto_blink = true
+	avatar.set_random_seed(20261125)
+	var blinks: Array = []
+	var closed := false
+	var breath_min := INF
+	var breath_max := -INF
+	var chest := -1
+	if skeleton != null:
+		for name in ["UpperChest", "Chest", "Spine"]:
+			if skeleton.find_bone(name) >= 0:
+				chest = skeleton.find_bone(name)
+				break
+	var dt := 1.0 / 60.0
+	var frames := 20 * 60
+	for f in frames:
+		avatar._process(dt)
+		var weight: float = avatar.auto_weight("blink")
+		if weight > 0.9 and not closed:
+			blinks.append(snappedf(f * dt, 0.001))
+			closed = true
+		elif weight < 0.1:
+			closed = false
+		if chest >= 0:
+			var rest := skeleton.get_bone_rest(chest).basis.get_rotation_quaternion()
+			var angle := rad_to_deg(rest.angle_to(skeleton.get_bone_pose_rotation(chest)))
+			breath_min = minf(breath_min, angle)
+			breath_max = maxf(breath_max, angle)
+	var out := {"seconds": frames * dt, "blinkTimes": blinks, "breathDegrees": null, "headTurn": null,
+		"lookExpressions": {}}
+	if chest >= 0:
+		out["breathDegrees"] = [snappedf(breath_min, 0.001), snappedf(breath_max, 0.001)]
+	var head := skeleton.find_bone("Head") if skeleton != null else -1
+	if head >= 0:
+		# The head's rotation away from rest, applied to the way the avatar faces (+Z).
+		var rest := _rest_global(skeleton, head).basis.orthonormalized()
+		var now := skeleton.get_bone_global_pose(head).basis.orthonormalized()
+		var turn := now * rest.inverse()
+		var skeleton_basis := skeleton.global_transform.basis.orthonormalized()
+		var facing := skeleton_basis * turn * skeleton_basis.inverse() * Vector3.BACK
+		out["headTurn"] = _vec(facing)
+	for name in ["lookLeft", "lookRight", "lookUp", "lookDown"]:
+		out["lookExpressions"][name] = snappedf(avatar.auto_weight(name), 0.0001)
+	var eyes := {}
+	for name in ["LeftEye", "RightEye"]:
+		var bone := skeleton.find_bone(name) if skeleton != null else -1
+		if bone >= 0:
+			var rest := skeleton.get_bone_rest(bone).basis.get_rotation_quaternion()
+			eyes[name] = snappedf(rad_to_deg(rest.angle_to(skeleton.get_bone_pose_rotation(bone))), 0.001)
+	out["eyeDegrees"] = eyes
+	camera.queue_free()
+	avatar.auto_blink = false
+	return out
+
+
+static func _rest_global(skeleton: Skeleton3D, bone: int) -> Transform3D:
+	var xform := skeleton.get_bone_rest(bone)
+	var parent := skeleton.get_bone_parent(bone)
+	while parent >= 0:
+		xform = skeleton.get_bone_rest(parent) * xform
+		parent = skeleton.get_bone_parent(parent)
+	return xform
 
 
 # --- spring bones ---------------------------------------------------------------------

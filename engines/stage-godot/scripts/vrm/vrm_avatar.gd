@@ -155,6 +155,18 @@ func resolve_expression(name: String) -> String:
 	return ""
 
 
+## Makes blinking repeatable (the probe and tests); the stage keeps a random seed.
+func set_random_seed(seed_value: int) -> void:
+	_rng.seed = seed_value
+	_blink_wait = _next_blink_wait()
+	_blink_time = -1.0
+
+
+## The weight blinking or look-at currently gives an expression (0 when idle).
+func auto_weight(name: String) -> float:
+	return clampf(_auto.get(name, 0.0), 0.0, 1.0)
+
+
 func get_bounds() -> AABB:
 	return bounds
 
@@ -174,7 +186,7 @@ func _apply() -> void:
 	_dirty = false
 	var weights := {}
 	for name in _expressions:
-		var weight: float = maxf(_weights.get(name, 0.0), _auto.get(name, 0.0))
+		var weight: float = maxf(_weights.get(name, 0.0), clampf(_auto.get(name, 0.0), 0.0, 1.0))
 		if _expressions[name]["is_binary"]:
 			weight = 1.0 if weight > 0.5 else 0.0
 		weights[name] = weight
