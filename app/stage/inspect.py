@@ -30,6 +30,8 @@ ENGINE_DIR: Final = Path(__file__).resolve().parents[2] / "engines" / "stage-god
 PROBE_SCRIPT: Final = "res://scripts/vrm/probe.gd"
 GODOT_ENV: Final = "COMPANION_STAGE_GODOT"
 DEFAULT_TIMEOUT_S: Final = 120.0
+#: Lines Godot prints for a broken script or shader: our scripts must never cause them.
+ERROR_MARKERS: Final = ("SCRIPT ERROR:", "SHADER ERROR:")
 
 
 @dataclass(frozen=True)
@@ -64,7 +66,8 @@ def find_godot(stage_settings: StageSettings | None = None,
 def run_godot_script(godot: GodotCommand, script: str, args: Sequence[str], *,
                      timeout: float = DEFAULT_TIMEOUT_S, headless: bool = True,
                      extra_env: Mapping[str, str] | None = None) -> dict[str, Any]:
-    """Runs a `--script` of the stage project and returns the last JSON line it printed."""
+    """Runs a `--script` of the stage project and returns the last JSON line it printed;
+    a script or shader error anywhere in Godot's output is a StageError, not a result."""
     argv = [*godot.command]
     if headless:
         argv.append("--headless")
@@ -79,6 +82,13 @@ def run_godot_script(godot: GodotCommand, script: str, args: Sequence[str], *,
     except OSError as exc:
         raise GodotRuntimeError(f"Godot could not start: {exc.strerror or exc}.",
                                 reason="godot-not-found") from exc
+    output = done.stdout + done.stderr
+    for marker in ERROR_MARKERS:
+        if marker in output:
+            at = output.index(marker)
+            detail = output[max(0, at - 600):at + 400].strip()
+            raise StageError(f"Godot reported an error while running {script}:\n{detail}",
+                             reason="godot-script-error")
     for line in reversed(done.stdout.splitlines()):
         line = line.strip()
         if line.startswith("{"):

@@ -1,7 +1,8 @@
 ## Hair and cloth that swing: the VRM spring-bone model (Verlet tail per joint, stiffness
 ## pulling back to the rest direction, gravity, drag, sphere and capsule colliders), run in
 ## world space so moving the avatar makes its hair lag. The simulation advances in fixed
-## steps of 1/60 s whatever the frame rate, which keeps it stable from 30 to 144 fps.
+## steps of 1/60 s whatever the frame rate, which keeps it stable from 30 to 144 fps, and
+## frames between two steps show the pose interpolated between them.
 class_name VrmSpringBones
 extends Node
 
@@ -66,6 +67,8 @@ func configure(springs: Array, colliders: Array, collider_groups: Array, resolve
 				"hit_radius": float(joint["hit_radius"]),
 				"colliders": collider_ids,
 				"current": Vector3.ZERO,
+				"q_previous": _local_rotation(target),
+				"q_current": _local_rotation(target),
 				"previous": Vector3.ZERO,
 			})
 		if not chain.is_empty():
@@ -122,12 +125,19 @@ func advance(delta: float) -> void:
 		_step(STEP)
 		_accumulator -= STEP
 		steps += 1
+	# Show the pose between the last two steps, so 144 fps looks as smooth as it runs.
+	var alpha := clampf(_accumulator / STEP, 0.0, 1.0)
+	for chain in _chains:
+		for joint in chain:
+			_set_local_rotation(joint["target"], (joint["q_previous"] as Quaternion).slerp(joint["q_current"], alpha))
 
 
 func _start() -> void:
 	for chain in _chains:
 		for joint in chain:
 			_set_local_rotation(joint["target"], joint["rest"])
+			joint["q_previous"] = joint["rest"]
+			joint["q_current"] = joint["rest"]
 		for joint in chain:
 			var tail: Vector3 = _world(joint["target"]) * (joint["tail_local"] as Vector3)
 			joint["current"] = tail
@@ -139,6 +149,10 @@ func _start() -> void:
 func _step(h: float) -> void:
 	var total := 0.0
 	var fastest := 0.0
+	# Simulate from the last solved pose, not from the interpolated one on screen.
+	for chain in _chains:
+		for joint in chain:
+			_set_local_rotation(joint["target"], joint["q_current"])
 	for chain in _chains:
 		for joint in chain:
 			var target: Dictionary = joint["target"]
@@ -168,7 +182,10 @@ func _step(h: float) -> void:
 			var to := _safe_normal(next - head, axis_world)
 			var swing := Quaternion(axis_world, to) if axis_world.dot(to) > -0.9999 else Quaternion(parent_rotation * Vector3.RIGHT, PI)
 			var world_rotation := Basis(swing) * rest_world
-			_set_local_rotation(target, Quaternion((parent_rotation.inverse() * world_rotation).orthonormalized()))
+			var local := Quaternion((parent_rotation.inverse() * world_rotation).orthonormalized())
+			joint["q_previous"] = joint["q_current"]
+			joint["q_current"] = local
+			_set_local_rotation(target, local)
 	energy = total
 	max_speed = fastest
 
