@@ -21,7 +21,8 @@ import pytest
 
 from app.avatar import DEFAULT_AVATAR_VERSIONS, default_avatar_path
 from app.context import AppContext
-from app.stage.inspect import find_godot, inspect_vrm, register_inspect
+from app.errors import StageError
+from app.stage.inspect import find_godot, inspect_vrm, register_inspect, run_godot_script
 from tests.conftest import REAL_FIXTURES, real_vrm_files
 
 pytestmark = [pytest.mark.godot, pytest.mark.e2e]
@@ -232,3 +233,10 @@ def test_stage_inspect_command_prints_the_report(capsys: pytest.CaptureFixture[s
     report = json.loads(capsys.readouterr().out)
     assert report["ok"] and report["file"] == path.name and "springs" not in report
     assert find_godot().command  # the same Godot the stage would use
+
+
+def test_a_godot_run_without_a_result_is_a_clear_error() -> None:
+    with pytest.raises(StageError) as raised:
+        run_godot_script(find_godot(), "res://scripts/vrm/no_such_probe.gd", [], timeout=60)
+    assert raised.value.reason == "probe-failed"
+    assert "printed no result" in raised.value.message
