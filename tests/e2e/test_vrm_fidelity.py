@@ -200,19 +200,43 @@ def test_spring_chains_hang_under_gravity_and_settle_after_a_jump(path: Path) ->
     assert set(springs["settle"]) == {"30", "60", "144"}
 
 
-def test_a_gltf_without_vrm_extensions_is_refused_as_not_vrm(tmp_path: Path) -> None:
-    source = REAL_FIXTURES / "sphere_vrm0.vrm"
+def rewrite_glb(source: Path, target: Path, document: dict[str, Any]) -> Path:
+    """source with its JSON chunk replaced by document (the binary chunk kept)."""
     data = source.read_bytes()
     (length,) = struct.unpack_from("<I", data, 12)
-    document = json.loads(data[20:20 + length])
-    document.pop("extensions")
-    document["extensionsUsed"] = [e for e in document.get("extensionsUsed", []) if e != "VRM"]
     chunk = json.dumps(document).encode()
     chunk += b" " * (-len(chunk) % 4)
     rest = data[20 + length:]
-    plain = tmp_path / "plain.glb"
-    plain.write_bytes(struct.pack("<III", 0x46546C67, 2, 20 + len(chunk) + len(rest))
-                      + struct.pack("<II", len(chunk), 0x4E4F534A) + chunk + rest)
+    target.write_bytes(struct.pack("<III", 0x46546C67, 2, 20 + len(chunk) + len(rest))
+                       + struct.pack("<II", len(chunk), 0x4E4F534A) + chunk + rest)
+    return target
+
+
+@pytest.mark.parametrize("version", DEFAULT_AVATAR_VERSIONS)
+def test_first_person_only_meshes_are_hidden_on_stage(version: str, tmp_path: Path) -> None:
+    source = default_avatar_path(version)  # type: ignore[arg-type]
+    document = gltf_json(source)
+    hair_node = next(i for i, n in enumerate(document["nodes"]) if n.get("name") == "Hair")
+    if version == "0.x":
+        document["extensions"]["VRM"]["firstPerson"]["meshAnnotations"] = [
+            {"mesh": document["nodes"][hair_node]["mesh"], "firstPersonFlag": "FirstPersonOnly"}]
+    else:
+        document["extensions"]["VRMC_vrm"]["firstPerson"] = {
+            "meshAnnotations": [{"node": hair_node, "type": "firstPersonOnly"}]}
+    hidden = inspect_vrm(rewrite_glb(source, tmp_path / source.name, document), springs=False)
+    shown = probe(source)
+    assert hidden["info"]["firstPersonOnlyHidden"] == 1
+    assert shown["info"]["firstPersonOnlyHidden"] == 0
+    assert hidden["topY"] < shown["topY"] - 0.01  # the hair was the top of the avatar
+    assert hidden["info"]["bounds"]["max"][1] == pytest.approx(hidden["topY"], abs=0.01)
+
+
+def test_a_gltf_without_vrm_extensions_is_refused_as_not_vrm(tmp_path: Path) -> None:
+    source = REAL_FIXTURES / "sphere_vrm0.vrm"
+    document = gltf_json(source)
+    document.pop("extensions")
+    document["extensionsUsed"] = [e for e in document.get("extensionsUsed", []) if e != "VRM"]
+    plain = rewrite_glb(source, tmp_path / "plain.glb", document)
     report = inspect_vrm(plain, springs=False)
     assert report["ok"] is False and report["code"] == "not-vrm"
     garbage = tmp_path / "garbage.vrm"

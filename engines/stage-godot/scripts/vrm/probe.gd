@@ -90,7 +90,7 @@ func _vertical_extent(avatar: Node3D) -> Dictionary:
 	var count := 0
 	for mesh in VrmLoaderScript._meshes(avatar):
 		var mi: MeshInstance3D = mesh
-		if mi.mesh == null:
+		if mi.mesh == null or not mi.is_visible_in_tree():
 			continue
 		var skeleton := mi.get_node_or_null(mi.skeleton) as Skeleton3D
 		var skin := mi.skin

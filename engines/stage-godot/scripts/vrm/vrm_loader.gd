@@ -61,6 +61,16 @@ static func load(path: String) -> Dictionary:
 static func build(state: GLTFState, vrm: Dictionary, scene: Node3D) -> Node3D:
 	var nodes := VrmNodes.new(state, scene)
 	var humanoid := VrmHumanoid.apply(vrm, nodes, scene)
+	# The stage is a third-person view: meshes made only for the wearer's own eyes go.
+	var hidden := 0
+	for mesh_index in vrm["hidden_meshes"]:
+		for mesh in nodes.meshes_of_mesh(mesh_index):
+			mesh.visible = false
+			hidden += 1
+	for node_index in vrm["hidden_nodes"]:
+		for mesh in nodes.meshes_of_node(node_index):
+			mesh.visible = false
+			hidden += 1
 	var replaced := VrmMToon.apply(state, vrm, scene)
 	var materials: Array = []
 	for material in state.get_materials():
@@ -95,6 +105,7 @@ static func build(state: GLTFState, vrm: Dictionary, scene: Node3D) -> Node3D:
 		"springChains": springs.chain_count(),
 		"mtoonMaterials": replaced.size(),
 		"lookAt": look_at.get("type", "none"),
+		"firstPersonOnlyHidden": hidden,
 		"bounds": {"min": [bounds.position.x, bounds.position.y, bounds.position.z],
 			"max": [bounds.end.x, bounds.end.y, bounds.end.z]},
 		"title": str(vrm["meta"].get("title", vrm["meta"].get("name", ""))),
@@ -140,6 +151,8 @@ static func avatar_bounds(avatar: Node3D) -> AABB:
 	var result := AABB()
 	var first := true
 	for mesh in _meshes(avatar):
+		if not mesh.visible:
+			continue
 		var box := _mesh_box(mesh, avatar)
 		if box.size == Vector3.ZERO and box.position == Vector3.ZERO:
 			continue

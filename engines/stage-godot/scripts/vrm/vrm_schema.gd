@@ -64,6 +64,9 @@ static func parse(json: Dictionary, version: String) -> Dictionary:
 		"colliders": [],
 		"collider_groups": [],
 		"materials": {},
+		# glTF mesh indices (0.x) / node indices (1.0) to hide: first-person-only meshes.
+		"hidden_meshes": [],
+		"hidden_nodes": [],
 	}
 	if version == VERSION_0:
 		var vrm: Dictionary = extensions.get("VRM", {})
@@ -71,6 +74,9 @@ static func parse(json: Dictionary, version: String) -> Dictionary:
 		result["humanoid"] = _humanoid_0(vrm.get("humanoid", {}))
 		result["expressions"] = _expressions_0(json, vrm.get("blendShapeMaster", {}))
 		result["look_at"] = _look_at_0(vrm.get("firstPerson", {}))
+		for annotation in vrm.get("firstPerson", {}).get("meshAnnotations", []):
+			if annotation is Dictionary and str(annotation.get("firstPersonFlag", "")).to_lower() == "firstpersononly":
+				result["hidden_meshes"].append(int(annotation.get("mesh", -1)))
 		_springs_0(json, vrm.get("secondaryAnimation", {}), result)
 		result["materials"] = _materials_0(json, vrm.get("materialProperties", []))
 	elif version == VERSION_1:
@@ -79,6 +85,9 @@ static func parse(json: Dictionary, version: String) -> Dictionary:
 		result["humanoid"] = _humanoid_1(vrm.get("humanoid", {}))
 		result["expressions"] = _expressions_1(vrm.get("expressions", {}))
 		result["look_at"] = _look_at_1(vrm.get("lookAt", {}))
+		for annotation in vrm.get("firstPerson", {}).get("meshAnnotations", []):
+			if annotation is Dictionary and str(annotation.get("type", "")) == "firstPersonOnly":
+				result["hidden_nodes"].append(int(annotation.get("node", -1)))
 		_springs_1(extensions.get("VRMC_springBone", {}), result)
 		result["materials"] = _materials_1(json)
 	return result
