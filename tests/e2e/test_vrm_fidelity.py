@@ -231,6 +231,74 @@ def test_first_person_only_meshes_are_hidden_on_stage(version: str, tmp_path: Pa
     assert hidden["info"]["bounds"]["max"][1] == pytest.approx(hidden["topY"], abs=0.01)
 
 
+def _break_vrm0(vrm: dict[str, Any]) -> None:
+    vrm["humanoid"]["humanBones"] += [{"bone": "leftEye", "node": 9999}, {"bone": 7}, "junk"]
+    groups = vrm["blendShapeMaster"]["blendShapeGroups"]
+    groups[1]["binds"] += [{"mesh": 99, "index": 0, "weight": 100}, {"mesh": 0, "index": 999}]
+    groups[1]["materialValues"] = [{"materialName": "nope", "propertyName": "_Color",
+                                    "targetValue": [1, 0, 0, 1]}, {"propertyName": "_MainTex_ST"}]
+    groups.append({"name": "Broken", "presetName": 12, "binds": "all of them"})
+    secondary = vrm["secondaryAnimation"]
+    secondary["boneGroups"].append({"bones": [-5, 9999], "colliderGroups": [42]})
+    secondary["colliderGroups"].append({"node": 9999, "colliders": [{"radius": 0.1}]})
+    vrm["materialProperties"][0]["floatProperties"]["_BlendMode"] = 17
+    vrm["materialProperties"][0]["textureProperties"]["_MainTex"] = 4242
+
+
+def _break_vrm1(extensions: dict[str, Any]) -> None:
+    vrm = extensions["VRMC_vrm"]
+    vrm["humanoid"]["humanBones"]["leftEye"] = {"node": 9999}
+    vrm["humanoid"]["humanBones"]["jaw"] = "no"
+    preset = vrm["expressions"]["preset"]
+    preset["aa"]["morphTargetBinds"].append({"node": 9999, "index": 0, "weight": 1})
+    preset["aa"]["materialColorBinds"] = [{"material": 77, "type": "color",
+                                           "targetValue": [1, 0, 0, 1]}]
+    preset["aa"]["textureTransformBinds"] = [{"material": 0}]
+    vrm["expressions"]["custom"] = {"odd": {"morphTargetBinds": [{"node": 0, "index": 999}]}}
+    springs = extensions["VRMC_springBone"]
+    springs["springs"].append({"joints": [{"node": 9999}, {"node": -1}], "colliderGroups": [42]})
+    springs["colliders"].append({"node": 9999, "shape": {"capsule": {"radius": 0.1}}})
+
+
+@pytest.mark.parametrize("version", DEFAULT_AVATAR_VERSIONS)
+def test_broken_vrm_data_degrades_gracefully(version: str, tmp_path: Path) -> None:
+    source = default_avatar_path(version)  # type: ignore[arg-type]
+    document = gltf_json(source)
+    if version == "0.x":
+        _break_vrm0(document["extensions"]["VRM"])
+    else:
+        _break_vrm1(document["extensions"])
+    # inspect_vrm fails on any Godot script error, so this proves none happened.
+    report = inspect_vrm(rewrite_glb(source, tmp_path / source.name, document))
+    intact = probe(source)
+    assert report["ok"] and report["facing"] == intact["facing"]
+    # Only leftEye, now pointing at a node that does not exist, is lost.
+    assert "LeftEye" in intact["boneMap"] and "LeftEye" not in report["boneMap"]
+    assert report["info"]["humanoidBones"] == intact["info"]["humanoidBones"] - 1
+    assert report["setExpressionAa"] == intact["setExpressionAa"]
+    assert report["info"]["springChains"] == intact["info"]["springChains"]
+
+
+@pytest.mark.parametrize("version", DEFAULT_AVATAR_VERSIONS)
+def test_vrm_extensions_of_the_wrong_shape_still_show_the_model(version: str,
+                                                                tmp_path: Path) -> None:
+    source = default_avatar_path(version)  # type: ignore[arg-type]
+    document = gltf_json(source)
+    if version == "0.x":
+        document["extensions"]["VRM"] = {"humanoid": "x", "blendShapeMaster": [], "meta": 3,
+                                         "secondaryAnimation": 5, "materialProperties": {},
+                                         "firstPerson": []}
+    else:
+        document["extensions"]["VRMC_vrm"] = {"humanoid": [], "expressions": "x", "lookAt": 7,
+                                              "firstPerson": {"meshAnnotations": "no"}}
+        document["extensions"]["VRMC_springBone"] = [1, 2]
+    report = inspect_vrm(rewrite_glb(source, tmp_path / source.name, document))
+    info = report["info"]
+    assert report["ok"] and info["vrmVersion"] == version and info["meshCount"] == 3
+    assert info["humanoidBones"] == 0 and info["expressions"] == [] and info["springChains"] == 0
+    assert abs(report["feetY"]) < 0.005
+
+
 def test_a_gltf_without_vrm_extensions_is_refused_as_not_vrm(tmp_path: Path) -> None:
     source = REAL_FIXTURES / "sphere_vrm0.vrm"
     document = gltf_json(source)

@@ -53,7 +53,7 @@ static func detect_version(json: Dictionary) -> String:
 
 ## The whole description; see the keys below. `version` must come from detect_version().
 static func parse(json: Dictionary, version: String) -> Dictionary:
-	var extensions: Dictionary = json.get("extensions", {})
+	var extensions := _dict(json.get("extensions"))
 	var result := {
 		"version": version,
 		"meta": {},
@@ -69,26 +69,26 @@ static func parse(json: Dictionary, version: String) -> Dictionary:
 		"hidden_nodes": [],
 	}
 	if version == VERSION_0:
-		var vrm: Dictionary = extensions.get("VRM", {})
-		result["meta"] = vrm.get("meta", {})
-		result["humanoid"] = _humanoid_0(vrm.get("humanoid", {}))
-		result["expressions"] = _expressions_0(json, vrm.get("blendShapeMaster", {}))
-		result["look_at"] = _look_at_0(vrm.get("firstPerson", {}))
-		for annotation in vrm.get("firstPerson", {}).get("meshAnnotations", []):
+		var vrm := _dict(extensions.get("VRM"))
+		result["meta"] = _dict(vrm.get("meta"))
+		result["humanoid"] = _humanoid_0(_dict(vrm.get("humanoid")))
+		result["expressions"] = _expressions_0(json, _dict(vrm.get("blendShapeMaster")))
+		result["look_at"] = _look_at_0(_dict(vrm.get("firstPerson")))
+		for annotation in _array(_dict(vrm.get("firstPerson")).get("meshAnnotations")):
 			if annotation is Dictionary and str(annotation.get("firstPersonFlag", "")).to_lower() == "firstpersononly":
 				result["hidden_meshes"].append(int(annotation.get("mesh", -1)))
-		_springs_0(json, vrm.get("secondaryAnimation", {}), result)
-		result["materials"] = _materials_0(json, vrm.get("materialProperties", []))
+		_springs_0(json, _dict(vrm.get("secondaryAnimation")), result)
+		result["materials"] = _materials_0(json, _array(vrm.get("materialProperties")))
 	elif version == VERSION_1:
-		var vrm: Dictionary = extensions.get("VRMC_vrm", {})
-		result["meta"] = vrm.get("meta", {})
-		result["humanoid"] = _humanoid_1(vrm.get("humanoid", {}))
-		result["expressions"] = _expressions_1(vrm.get("expressions", {}))
-		result["look_at"] = _look_at_1(vrm.get("lookAt", {}))
-		for annotation in vrm.get("firstPerson", {}).get("meshAnnotations", []):
+		var vrm := _dict(extensions.get("VRMC_vrm"))
+		result["meta"] = _dict(vrm.get("meta"))
+		result["humanoid"] = _humanoid_1(_dict(vrm.get("humanoid")))
+		result["expressions"] = _expressions_1(_dict(vrm.get("expressions")))
+		result["look_at"] = _look_at_1(_dict(vrm.get("lookAt")))
+		for annotation in _array(_dict(vrm.get("firstPerson")).get("meshAnnotations")):
 			if annotation is Dictionary and str(annotation.get("type", "")) == "firstPersonOnly":
 				result["hidden_nodes"].append(int(annotation.get("node", -1)))
-		_springs_1(extensions.get("VRMC_springBone", {}), result)
+		_springs_1(_dict(extensions.get("VRMC_springBone")), result)
 		result["materials"] = _materials_1(json)
 	return result
 
@@ -104,7 +104,7 @@ static func profile_bone_name(vrm_bone: String) -> String:
 
 static func _humanoid_0(humanoid: Dictionary) -> Dictionary:
 	var bones := {}
-	for entry in humanoid.get("humanBones", []):
+	for entry in _array(humanoid.get("humanBones")):
 		if not entry is Dictionary or not entry.has("node") or not entry.has("bone"):
 			continue
 		var name: String = str(entry["bone"])
@@ -158,7 +158,7 @@ static func _expressions_0(json: Dictionary, master: Dictionary) -> Array:
 	var gltf_materials: Array = json.get("materials", [])
 	for i in gltf_materials.size():
 		material_index[str(gltf_materials[i].get("name", ""))] = i
-	for group in master.get("blendShapeGroups", []):
+	for group in _array(master.get("blendShapeGroups")):
 		if not group is Dictionary:
 			continue
 		var preset: String = str(group.get("presetName", "unknown")).to_lower()
@@ -174,7 +174,7 @@ static func _expressions_0(json: Dictionary, master: Dictionary) -> Array:
 		seen[name] = true
 		var expression := _expression(name, source)
 		expression["is_binary"] = bool(group.get("isBinary", false))
-		for bind in group.get("binds", []):
+		for bind in _array(group.get("binds")):
 			if bind is Dictionary and bind.has("mesh") and bind.has("index"):
 				expression["binds"].append({
 					"mesh": int(bind["mesh"]),
@@ -182,12 +182,12 @@ static func _expressions_0(json: Dictionary, master: Dictionary) -> Array:
 					# VRM 0.x weights run 0..100.
 					"weight": clampf(float(bind.get("weight", 100.0)) / 100.0, 0.0, 1.0),
 				})
-		for value in group.get("materialValues", []):
+		for value in _array(group.get("materialValues")):
 			if not value is Dictionary:
 				continue
 			var kind: String = MATERIAL_PROPERTY_0.get(str(value.get("propertyName", "")), "")
 			var index: int = material_index.get(str(value.get("materialName", "")), -1)
-			var target: Array = value.get("targetValue", [])
+			var target := _array(value.get("targetValue"))
 			if kind.is_empty() or index < 0 or target.size() < 4:
 				continue
 			var bind := {"material": index, "kind": kind}
@@ -217,26 +217,28 @@ static func _expressions_1(expressions: Dictionary) -> Array:
 			expression["override_blink"] = str(data.get("overrideBlink", "none"))
 			expression["override_mouth"] = str(data.get("overrideMouth", "none"))
 			expression["override_look_at"] = str(data.get("overrideLookAt", "none"))
-			for bind in data.get("morphTargetBinds", []):
+			for bind in _array(data.get("morphTargetBinds")):
 				if bind is Dictionary and bind.has("node") and bind.has("index"):
 					expression["binds"].append({
 						"node": int(bind["node"]),
 						"index": int(bind["index"]),
 						"weight": clampf(float(bind.get("weight", 1.0)), 0.0, 1.0),
 					})
-			for bind in data.get("materialColorBinds", []):
+			for bind in _array(data.get("materialColorBinds")):
 				if bind is Dictionary and bind.has("material") and bind.has("targetValue"):
-					var target: Array = bind["targetValue"]
+					var target := _array(bind["targetValue"])
 					if target.size() >= 3:
 						# glTF factors are linear; materials here hold sRGB colours.
 						var color := Color(float(target[0]), float(target[1]), float(target[2])).linear_to_srgb()
 						color.a = float(target[3]) if target.size() > 3 else 1.0
 						expression["material_binds"].append({"material": int(bind["material"]),
 							"kind": str(bind.get("type", "color")), "target": color})
-			for bind in data.get("textureTransformBinds", []):
+			for bind in _array(data.get("textureTransformBinds")):
 				if bind is Dictionary and bind.has("material"):
-					var scale: Array = bind.get("scale", [1.0, 1.0])
-					var offset: Array = bind.get("offset", [0.0, 0.0])
+					var scale := _array(bind.get("scale", [1.0, 1.0]))
+					var offset := _array(bind.get("offset", [0.0, 0.0]))
+					if scale.size() < 2 or offset.size() < 2:
+						continue
 					expression["material_binds"].append({"material": int(bind["material"]), "kind": "uv",
 						"target": Vector4(float(scale[0]), float(scale[1]), float(offset[0]), float(offset[1]))})
 			out.append(expression)
@@ -256,9 +258,9 @@ static func _look_at_0(first_person: Dictionary) -> Dictionary:
 	var ranges := {}
 	for pair in [["horizontal_inner", "lookAtHorizontalInner"], ["horizontal_outer", "lookAtHorizontalOuter"],
 			["vertical_down", "lookAtVerticalDown"], ["vertical_up", "lookAtVerticalUp"]]:
-		var data: Dictionary = first_person.get(pair[1], {})
+		var data := _dict(first_person.get(pair[1]))
 		ranges[pair[0]] = _range(float(data.get("xRange", 90.0)), float(data.get("yRange", 10.0)))
-	var offset: Dictionary = first_person.get("firstPersonBoneOffset", {})
+	var offset := _dict(first_person.get("firstPersonBoneOffset"))
 	return {
 		"type": "expression" if kind == "blendshape" else "bone",
 		# VRM 0.x stores offsets in a space with Z mirrored relative to glTF.
@@ -273,9 +275,9 @@ static func _look_at_1(look_at: Dictionary) -> Dictionary:
 	var ranges := {}
 	for pair in [["horizontal_inner", "rangeMapHorizontalInner"], ["horizontal_outer", "rangeMapHorizontalOuter"],
 			["vertical_down", "rangeMapVerticalDown"], ["vertical_up", "rangeMapVerticalUp"]]:
-		var data: Dictionary = look_at.get(pair[1], {})
+		var data := _dict(look_at.get(pair[1]))
 		ranges[pair[0]] = _range(float(data.get("inputMaxValue", 90.0)), float(data.get("outputScale", 10.0)))
-	var offset: Array = look_at.get("offsetFromHeadBone", [0.0, 0.06, 0.0])
+	var offset = look_at.get("offsetFromHeadBone", [0.0, 0.06, 0.0])
 	return {
 		"type": str(look_at.get("type", "bone")),
 		"offset": _vec3(offset, Vector3(0, 0.06, 0)),
@@ -302,8 +304,10 @@ static func _springs_0(json: Dictionary, secondary: Dictionary, result: Dictiona
 			groups.append([])
 			continue
 		var members: Array = []
-		for collider in group.get("colliders", []):
-			var offset: Dictionary = collider.get("offset", {})
+		for collider in _array(group.get("colliders")):
+			if not collider is Dictionary:
+				continue
+			var offset := _dict(collider.get("offset"))
 			members.append(colliders.size())
 			colliders.append({
 				"node": int(group["node"]),
@@ -320,7 +324,7 @@ static func _springs_0(json: Dictionary, secondary: Dictionary, result: Dictiona
 	for bone_group in secondary.get("boneGroups", []):
 		if not bone_group is Dictionary:
 			continue
-		var dir: Dictionary = bone_group.get("gravityDir", {"x": 0.0, "y": -1.0, "z": 0.0})
+		var dir := _dict(bone_group.get("gravityDir", {"x": 0.0, "y": -1.0, "z": 0.0}))
 		var settings := {
 			"stiffness": float(bone_group.get("stiffiness", 1.0)),
 			"gravity_power": float(bone_group.get("gravityPower", 0.0)),
@@ -329,17 +333,17 @@ static func _springs_0(json: Dictionary, secondary: Dictionary, result: Dictiona
 			"hit_radius": float(bone_group.get("hitRadius", 0.02)),
 		}
 		var collider_groups: Array = []
-		for index in bone_group.get("colliderGroups", []):
+		for index in _array(bone_group.get("colliderGroups")):
 			collider_groups.append(int(index))
 		# VRM 0.x names root bones; every node below a root swings towards its first child.
-		for root in bone_group.get("bones", []):
+		for root in _array(bone_group.get("bones")):
 			var joints: Array = []
 			var stack: Array = [int(root)]
 			while not stack.is_empty():
 				var index: int = stack.pop_front()
 				if index < 0 or index >= nodes.size():
 					continue
-				var children: Array = nodes[index].get("children", [])
+				var children := _array(_dict(nodes[index]).get("children"))
 				joints.append(_joint(index, int(children[0]) if not children.is_empty() else -1, settings))
 				for child in children:
 					stack.append(int(child))
@@ -354,32 +358,39 @@ static func _springs_0(json: Dictionary, secondary: Dictionary, result: Dictiona
 
 static func _springs_1(spring_bone: Dictionary, result: Dictionary) -> void:
 	var colliders: Array = []
-	for collider in spring_bone.get("colliders", []):
-		var shape: Dictionary = collider.get("shape", {})
+	for collider in _array(spring_bone.get("colliders")):
+		if not collider is Dictionary:
+			continue
+		var shape := _dict(collider.get("shape"))
 		var entry := {"node": int(collider.get("node", -1)), "shape": "sphere", "offset": Vector3.ZERO,
 			"radius": 0.0, "tail": Vector3.ZERO}
 		if shape.has("capsule"):
-			var capsule: Dictionary = shape["capsule"]
+			var capsule := _dict(shape["capsule"])
 			entry["shape"] = "capsule"
 			entry["offset"] = _vec3(capsule.get("offset", []), Vector3.ZERO)
 			entry["radius"] = float(capsule.get("radius", 0.0))
 			entry["tail"] = _vec3(capsule.get("tail", []), Vector3.ZERO)
 		elif shape.has("sphere"):
-			var sphere: Dictionary = shape["sphere"]
+			var sphere := _dict(shape["sphere"])
 			entry["offset"] = _vec3(sphere.get("offset", []), Vector3.ZERO)
 			entry["radius"] = float(sphere.get("radius", 0.0))
 		colliders.append(entry)
 	var groups: Array = []
-	for group in spring_bone.get("colliderGroups", []):
+	for group in _array(spring_bone.get("colliderGroups")):
 		var members: Array = []
-		for index in group.get("colliders", []):
+		for index in _array(_dict(group).get("colliders")):
 			members.append(int(index))
 		groups.append(members)
 	result["colliders"] = colliders
 	result["collider_groups"] = groups
 	var springs: Array = []
-	for spring in spring_bone.get("springs", []):
-		var schema_joints: Array = spring.get("joints", [])
+	for spring in _array(spring_bone.get("springs")):
+		if not spring is Dictionary:
+			continue
+		var schema_joints: Array = []
+		for data in _array(spring.get("joints")):
+			if data is Dictionary:
+				schema_joints.append(data)
 		var joints: Array = []
 		# A VRM 1.0 spring is a list of nodes; each one but the last swings towards the next.
 		for i in range(schema_joints.size() - 1):
@@ -393,7 +404,7 @@ static func _springs_1(spring_bone: Dictionary, result: Dictionary) -> void:
 			}
 			joints.append(_joint(int(data.get("node", -1)), int(schema_joints[i + 1].get("node", -1)), settings))
 		var collider_groups: Array = []
-		for index in spring.get("colliderGroups", []):
+		for index in _array(spring.get("colliderGroups")):
 			collider_groups.append(int(index))
 		if not joints.is_empty():
 			springs.append({"name": str(spring.get("name", "")), "joints": joints, "collider_groups": collider_groups})
@@ -434,6 +445,15 @@ static func _materials_1(json: Dictionary) -> Dictionary:
 		if extensions.has("VRMC_materials_mtoon"):
 			out[i] = {"kind": "mtoon1", "mtoon": extensions["VRMC_materials_mtoon"], "gltf": material}
 	return out
+
+
+## The value when it is a Dictionary, else an empty one (files are not to be trusted).
+static func _dict(value) -> Dictionary:
+	return value if value is Dictionary else {}
+
+
+static func _array(value) -> Array:
+	return value if value is Array else []
 
 
 static func _vec3(values, fallback: Vector3) -> Vector3:
