@@ -79,6 +79,15 @@ def test_faces_the_camera_and_stands_on_the_floor(path: Path) -> None:
     assert bounds["max"][1] == pytest.approx(report["topY"], abs=0.01)
 
 
+@pytest.mark.parametrize("path", all_avatars(), ids=lambda p: p.name)
+def test_stands_relaxed_with_its_left_hand_on_the_viewers_right(path: Path) -> None:
+    arms = probe(path)["arms"]
+    # Arms lowered from the T-pose (sin 68 degrees of the arm's length below the shoulder) ...
+    assert 0.8 < arms["Left"]["drop"] < 1.0 and 0.8 < arms["Right"]["drop"] < 1.0, arms
+    # ... and the avatar's own left hand on +X, the viewer's right: not mirrored.
+    assert arms["Left"]["handX"] > 0.05 and arms["Right"]["handX"] < -0.05, arms
+
+
 def test_vrm0_expression_names_are_mapped_to_the_vrm1_vocabulary() -> None:
     report = probe(REAL_FIXTURES / "godette_vrm0.vrm")
     names = set(report["info"]["expressions"])

@@ -77,9 +77,28 @@ func _facing(avatar: Node3D) -> Dictionary:
 			out["facing"] = _vec(facing)
 			out["facingFrom"] = pair[0] + "/" + pair[1]
 			break
+	out["arms"] = _arms(skeleton)
 	var head := skeleton.find_bone("Head")
 	if head >= 0:
 		out["headPosition"] = _vec(skeleton.global_transform * skeleton.get_bone_global_pose(head).origin)
+	return out
+
+
+## Where each hand hangs relative to its shoulder (the avatar stands relaxed, not in a
+## T-pose): "drop" is how far below the upper arm's joint, as a share of the arm's length.
+func _arms(skeleton: Skeleton3D) -> Dictionary:
+	var out := {}
+	for side in ["Left", "Right"]:
+		var upper := skeleton.find_bone(side + "UpperArm")
+		var hand := skeleton.find_bone(side + "Hand")
+		if upper < 0 or hand < 0:
+			continue
+		var shoulder := skeleton.global_transform * skeleton.get_bone_global_pose(upper).origin
+		var wrist := skeleton.global_transform * skeleton.get_bone_global_pose(hand).origin
+		var rest_wrist := skeleton.global_transform * _rest_global(skeleton, hand).origin
+		var length := shoulder.distance_to(rest_wrist)
+		out[side] = {"drop": snappedf((shoulder.y - wrist.y) / maxf(length, 0.0001), 0.001),
+			"handX": snappedf(wrist.x, 0.001)}
 	return out
 
 

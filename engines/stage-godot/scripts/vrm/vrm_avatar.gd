@@ -16,6 +16,9 @@ const BREATH_DEGREES := {"Spine": 0.5, "Chest": 0.9, "UpperChest": 0.6}
 const HEAD_YAW_LIMIT := deg_to_rad(35.0)
 const HEAD_PITCH_LIMIT := deg_to_rad(20.0)
 const HEAD_SHARE := 0.55  # the head turns this part of the way; the eyes do the rest
+## VRMs are modelled in a T-pose; a companion stands with its arms down and elbows soft.
+const ARM_DOWN_DEGREES := 68.0
+const ELBOW_BEND_DEGREES := 12.0
 
 ## What VrmLoader reports (also in scene.applied).
 var info := {}
@@ -28,6 +31,8 @@ var bounds := AABB()
 var auto_blink := true
 var breathing := true
 var look_at_camera := true
+## Arms down instead of the T-pose the model was made in (read when the avatar enters the tree).
+var relaxed_pose := true
 ## Looked at instead of the current camera when set.
 var look_target: Node3D
 
@@ -49,6 +54,9 @@ var _dirty := true
 func _ready() -> void:
 	_rng.randomize()
 	_blink_wait = _next_blink_wait()
+	# Posed here, in the tree: a Skeleton3D outside it does not refresh its global poses.
+	if skeleton != null and relaxed_pose:
+		_relax_arms()
 
 
 ## Called once by VrmLoader; `parts` holds the resolved pieces of the model.
@@ -357,9 +365,26 @@ static func _range_value(range_map: Vector2, angle: float) -> float:
 	return clampf(rad_to_deg(angle) / range_map.x, 0.0, 1.0) * range_map.y
 
 
+## Lowers the arms from the T-pose: forearms first (their parents still at rest), then the
+## upper arms, each turned in the face frame (+Z forward, +X the avatar's left).
+func _relax_arms() -> void:
+	for side in [1.0, -1.0]:
+		var prefix := "Left" if side > 0.0 else "Right"
+		var lower := skeleton.find_bone(prefix + "LowerArm")
+		var upper := skeleton.find_bone(prefix + "UpperArm")
+		if lower >= 0:
+			_turn_bone(lower, Basis(Vector3.UP, -side * deg_to_rad(ELBOW_BEND_DEGREES)))
+		if upper >= 0:
+			_turn_bone(upper, Basis(Vector3.BACK, -side * deg_to_rad(ARM_DOWN_DEGREES)))
+
+
 ## Turns a bone from its rest pose by yaw (about up) and pitch (up positive), in the face frame.
 func _rotate_bone(bone: int, yaw: float, pitch: float) -> void:
-	var turn := Basis(Vector3.UP, yaw) * Basis(Vector3.RIGHT, -pitch)
+	_turn_bone(bone, Basis(Vector3.UP, yaw) * Basis(Vector3.RIGHT, -pitch))
+
+
+## Sets a bone to its rest pose turned by `turn`, a rotation given in the face frame.
+func _turn_bone(bone: int, turn: Basis) -> void:
 	if _forward.z < 0.0:
 		var flip := Basis(Vector3.UP, PI)
 		turn = flip * turn * flip.inverse()
