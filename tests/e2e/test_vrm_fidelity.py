@@ -202,8 +202,12 @@ def test_spring_chains_hang_under_gravity_and_settle_after_a_jump(path: Path) ->
     rest, hanging = springs["hang"]["restDrop"], springs["hang"]["gravityDrop"]
     assert all(h >= r - 1e-3 for r, h in zip(rest, hanging, strict=True)), (rest, hanging)
     assert sum(hanging) > sum(rest) + 0.01, "gravity did not pull any chain down"
+    # The jump moves every joint 0.3 m within one 1/60 s step: no tail may swing faster than
+    # twice that, so the energy stays under joints * (2 * 0.3 * 60)^2 / 2.
+    bound = springs["joints"] * (2 * 0.3 * 60) ** 2 / 2
     for fps, run in springs["settle"].items():
         assert run["finite"], f"{fps} fps: the simulation blew up"
+        assert run["peakEnergy"] < bound, f"{fps} fps: energy {run['peakEnergy']} > {bound}"
         assert run["peakEnergy"] > 1.0, f"{fps} fps: the jump did not move the chains"
         assert run["finalEnergy"] <= 1e-3 * run["peakEnergy"], f"{fps} fps: still swinging {run}"
     assert set(springs["settle"]) == {"30", "60", "144"}
