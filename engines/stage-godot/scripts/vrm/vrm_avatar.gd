@@ -114,7 +114,7 @@ func expression_names() -> PackedStringArray:
 	return PackedStringArray(_expressions.keys())
 
 
-## The blend shapes an expression drives: [{"mesh": NodePath-ish name, "index", "name", "weight"}].
+## The blend shapes an expression drives: [{"mesh": mesh node name, "index", "shape", "weight"}].
 func expression_binds(name: String) -> Array:
 	var out: Array = []
 	var key := resolve_expression(name)
