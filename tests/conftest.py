@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -32,3 +33,18 @@ def real_vrm_files() -> list[Path]:
     files = sorted(REAL_FIXTURES.glob("*.vrm"))
     assert len(files) == 6, f"expected six real VRM fixtures in {REAL_FIXTURES}"
     return files
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _collect_on_the_main_thread() -> Iterator[None]:
+    """As the app does (app/ui/gc_guard.py): no cyclic GC in worker threads, where freeing a
+    leftover QObject crashes Qt; each test's garbage is collected here, on the main thread."""
+    gc.disable()
+    yield
+    gc.enable()
+
+
+@pytest.fixture(autouse=True)
+def _collect_after_each_test() -> Iterator[None]:
+    yield
+    gc.collect()

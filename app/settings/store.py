@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -84,11 +85,17 @@ class SettingsStore:
             raise SettingsError(f"Could not save settings to {self.path}: {exc}") from exc
 
     def update(self, change: Callable[[Settings], None]) -> Settings:
-        """Load, apply ``change``, save: the one way code outside the UI edits settings."""
-        settings = self.load().settings
-        change(settings)
-        self.save(settings)
-        return settings
+        """Load, apply ``change``, save: the one way code edits settings.
+
+        Serialised within the process, because the UI thread, the stage's bridge thread
+        (window geometry) and workers all update the same file: without the lock two
+        read-modify-write cycles could interleave and one change would be lost.
+        """
+        with _UPDATE_LOCK:
+            settings = self.load().settings
+            change(settings)
+            self.save(settings)
+            return settings
 
     def _keep_aside(self, why: str) -> LoadResult:
         kept = self.path.with_name(f"{self.path.name}.corrupt-{_stamp()}")
@@ -104,6 +111,9 @@ class SettingsStore:
         kept = self.path.with_name(f"{self.path.name}.{label}-{_stamp()}")
         shutil.copy2(self.path, kept)
         return kept
+
+
+_UPDATE_LOCK = threading.RLock()
 
 
 def _stamp() -> str:

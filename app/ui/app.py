@@ -16,14 +16,30 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
 from app import log
+from app.analytics import Analytics, ShortcutRegistered, SpeechSessionStarted
 from app.context import AppContext
 from app.models.library import ModelLibrary
 from app.settings import LoadResult
+from app.shortcuts.actions import ActionShortcuts
+from app.shortcuts.select import open_service
+from app.shortcuts.types import TriggerEvent
+from app.speech.lipsync import MOUTH_EXPRESSION, on_change
+from app.speech.playback import Playback
+from app.speech.speaker import Speaker
+from app.stage.service import StageService
 from app.ui.actions import ShellActions
+from app.ui.audio_output import best_sink
+from app.ui.chat_panel import ChatPanel
+from app.ui.gc_guard import GuiThreadCollector
 from app.ui.models_page import ModelsPage
+from app.ui.privacy_page import PrivacyPage
 from app.ui.resources import ICON_NAME, icon_path
 from app.ui.settings_window import SettingsWindow
+from app.ui.shortcuts_page import ShortcutsDevPage, TriggerRelay
 from app.ui.single_instance import SingleInstance
+from app.ui.speech_page import SpeechPage
+from app.ui.stage_link import StageLink
+from app.ui.stage_page import StagePage
 from app.ui.tray import build_tray
 
 __all__ = ["Shell", "run_app"]
@@ -48,6 +64,34 @@ class Shell:
         self.window.add_page("Models", self.models_page)
         self.window.show_settings_notices(loaded.notices)
         self.actions.settings_requested.connect(self.show_settings)
+
+        self.analytics = Analytics.from_settings(context.settings)
+        self.stage = StageLink(
+            StageService(context.paths, context.settings,
+                         remote_debug_flag=getattr(context.args, "godot_remote_debug", None)),
+            self.library, self.analytics,
+        )
+        self.actions.model_selected.connect(self.stage.select)
+        self.actions.show_stage_requested.connect(self.stage.start)
+        self.window.add_page("Stage", StagePage(self.stage))
+
+        speech = loaded.settings.speech
+        mouth = on_change(lambda weight: self.stage.set_expression(MOUTH_EXPRESSION, weight))
+        self.playback = Playback(best_sink(), on_mouth=mouth if speech.lip_sync else None)
+        self.speaker = Speaker(speech, self.playback, on_started=self._speech_started)
+        self.window.add_page("Speech", SpeechPage(context.settings, self.speaker))
+        self.window.add_page("Chat", ChatPanel(self.speaker))
+
+        self.privacy_page = PrivacyPage(context.settings)
+        self.privacy_page.consent_changed.connect(self._consent_changed)
+        self.window.add_page("Privacy", self.privacy_page)
+
+        self.shortcuts = open_service(loaded.settings.shortcuts.backend)
+        self.trigger_relay = TriggerRelay()
+        self.shortcuts.subscribe(self.trigger_relay.forward)
+        self.trigger_relay.triggered.connect(self._shortcut_triggered)
+        self.window.add_page("Developer › Global shortcuts", ShortcutsDevPage(self.shortcuts))
+        self._bind_action_shortcuts()
         self.tray: QSystemTrayIcon | None = None
         if QSystemTrayIcon.isSystemTrayAvailable():
             self.tray = build_tray(self.actions, self.icon)
@@ -63,6 +107,41 @@ class Shell:
         if loaded.notices:
             self.show_settings()
 
+    def start_stage(self) -> None:
+        """Launch Godot and show the selected avatar (the built-in one until the user picks)."""
+        self.stage.start()
+        self.stage.select(self.context.settings.load().settings.models.selected)
+
+    def _bind_action_shortcuts(self) -> None:
+        bound = ActionShortcuts(self.shortcuts, self.context.settings).bind_saved()
+        for action_id, result in bound.items():
+            self.analytics.capture(ShortcutRegistered(ok=result.ok, backend=result.backend,
+                                                      reason=result.reason or ""))
+            if not result.ok:
+                self.window.notices.add(
+                    "warning", f"The shortcut for {action_id} does not work", result.message,
+                    reason=result.reason,
+                )
+
+    def _shortcut_triggered(self, event: TriggerEvent, _emitted_at: float) -> None:
+        if event.phase != "down":
+            return
+        if event.id == "toggle-stage":
+            self.stage.toggle()
+        elif event.id == "open-settings":
+            self.show_settings()
+
+    def _speech_started(self, transport: str, provider: str) -> None:
+        if transport in ("rest", "bidirectional-ws"):
+            self.analytics.capture(SpeechSessionStarted(transport=transport,  # type: ignore[arg-type]
+                                                        provider_kind=provider))
+
+    def _consent_changed(self, _granted: bool) -> None:
+        self.analytics.shutdown()
+        self.analytics = Analytics.from_settings(self.context.settings)
+        self.stage.analytics = self.analytics
+        self.analytics.app_started()
+
     def show_settings(self) -> None:
         self.window.bring_to_front()
         log.ui.info("Settings window shown")
@@ -75,6 +154,12 @@ class Shell:
             self.actions.show_stage_requested.emit()
 
     def shutdown(self) -> None:
+        """Quit order: stop talking, release the keys, stop Godot, then flush analytics."""
+        self.speaker.close(drain=False)
+        self.playback.close(drain=False)
+        self.shortcuts.close()
+        self.stage.stop()
+        self.analytics.shutdown()
         self.models_page.shutdown()
         if self.tray is not None:
             self.tray.hide()
@@ -103,12 +188,18 @@ def run_app(context: AppContext) -> int:
         )
         return 1
 
+    collector = GuiThreadCollector()
     loaded = context.settings.load()
     shell = Shell(context, loaded)
     instance.arguments_received.connect(shell.handle_arguments)
     shell.actions.quit_requested.connect(qt_app.quit)
     if getattr(context.args, "settings", False):
         shell.show_settings()
+    shell.analytics.app_started()
+    if not shell.privacy_page.asked and shell.tray is not None:
+        shell.tray.showMessage("Companion Stage", "Settings › Privacy asks whether you want to "
+                               "share anonymous usage data. Nothing is sent unless you agree.")
+    shell.start_stage()
 
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: qt_app.quit())
@@ -122,5 +213,6 @@ def run_app(context: AppContext) -> int:
     finally:
         ticker.stop()
         shell.shutdown()
+        collector.stop()
         instance.release()
         log.ui.info("Companion Stage shell stopped")

@@ -72,3 +72,21 @@ def test_any_json_loads_without_raising(tmp_path_factory: object, value: object)
         path.write_text(json.dumps({"models": value, "stage": value}), encoding="utf-8")
         loaded = SettingsStore(path).load().settings
         assert isinstance(loaded, Settings)
+
+
+def test_concurrent_updates_lose_nothing(tmp_path: Path) -> None:
+    import threading
+
+    store = SettingsStore(tmp_path / "settings.json")
+
+    def add(index: int) -> None:
+        for step in range(20):
+            store.update(lambda s, k=f"a{index}-{step}": s.shortcuts.bindings.__setitem__(k, "F1"))
+
+    threads = [threading.Thread(target=add, args=(i,)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    bindings = store.load().settings.shortcuts.bindings
+    assert {k for k in bindings if k.startswith("a")} == {f"a{i}-{s}" for i in range(4) for s in range(20)}

@@ -67,3 +67,18 @@ def test_selecting_a_model_reaches_the_shell_actions(qtbot: QtBot, shell: Shell)
     with qtbot.waitSignal(shell.actions.model_selected, timeout=1000) as emitted:
         shell.models_page.select(builtin.id)
     assert emitted.args == [""]  # the built-in default is stored as "" (see CONTRACTS.md)
+
+
+def test_the_shell_has_every_page_and_runs_app_actions_from_shortcuts(
+    qtbot: QtBot, shell: Shell
+) -> None:
+    from app.shortcuts.types import TriggerEvent
+
+    assert shell.window.page_names() == [
+        "Models", "Stage", "Speech", "Chat", "Privacy", "Developer › Global shortcuts"]
+    shell.window.hide()
+    shell.trigger_relay.forward(TriggerEvent("open-settings", "up", 0.0))
+    qtbot.wait(50)
+    assert not shell.window.isVisible()  # key-ups do nothing
+    shell.trigger_relay.forward(TriggerEvent("open-settings", "down", 0.0))
+    qtbot.waitUntil(shell.window.isVisible, timeout=2000)

@@ -1,0 +1,122 @@
+"""The stage as the Qt shell sees it: StageService events turned into GUI-thread signals.
+
+StageService calls its listeners from its own threads; widgets may only be touched
+from the GUI thread, so every event crosses over as a queued Qt signal here. The
+shell's requests (select a model, toggle the stage) arrive as plain method calls and
+never block: applying returns a future whose answer comes back as a signal.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import contextlib
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Signal
+
+from app import log
+from app.analytics import Analytics, AvatarApplied
+from app.errors import CompanionError
+from app.models.library import ModelLibrary
+from app.stage.apply import ApplyResult
+from app.stage.service import StageService
+from app.stage.supervisor import StageState, StateChange
+
+__all__ = ["ApplyOutcome", "StageLink"]
+
+
+class ApplyOutcome:
+    """What the page shows about the last selection: ok, a short line, and the reason."""
+
+    def __init__(self, ok: bool, summary: str, reason: str = "") -> None:
+        self.ok = ok
+        self.summary = summary
+        self.reason = reason
+
+
+class StageLink(QObject):
+    """Owns the shell's StageService for the lifetime of the app."""
+
+    state_changed = Signal(str, str)  # state value, reason
+    output_line = Signal(str, str)  # stream (stdout/stderr), line
+    apply_started = Signal(str)  # model title
+    apply_finished = Signal(object)  # ApplyOutcome
+
+    def __init__(self, service: StageService, library: ModelLibrary, analytics: Analytics,
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.service = service
+        self.library = library
+        self.analytics = analytics
+        service.add_state_listener(self._on_state)
+        service.add_output_listener(self.output_line.emit)
+
+    @property
+    def state(self) -> StageState:
+        return self.service.state
+
+    def start(self) -> None:
+        if self.service.state in (StageState.STOPPED, StageState.ERROR):
+            self.service.start()
+
+    def stop(self) -> None:
+        self.service.stop()
+
+    def toggle(self) -> None:
+        """The toggle-stage shortcut and the tray: show a stopped stage, hide a shown one."""
+        if self.service.state in (StageState.STOPPED, StageState.ERROR):
+            self.service.start()
+        else:
+            self.service.stop()
+
+    def select(self, model_id: str) -> None:
+        """Show the library model ``model_id`` ("" = built-in default) on the stage."""
+        try:
+            entry = self.library.get(model_id) if model_id else self.library.list()[0]
+        except CompanionError as exc:
+            self.apply_finished.emit(ApplyOutcome(False, exc.message, exc.reason))
+            return
+        self.apply_started.emit(entry.title)
+        try:
+            future = self.service.apply(Path(entry.path), model_id=entry.id, name=entry.title)
+        except CompanionError as exc:
+            self.apply_finished.emit(ApplyOutcome(False, exc.message, exc.reason))
+            return
+        future.add_done_callback(lambda done: self._answered(done, entry.title))
+
+    def set_expression(self, name: str, weight: float) -> None:
+        """Thread-safe (the speech playback thread calls it for lip sync)."""
+        self.service.set_expression(name, weight)
+
+    def _answered(self, done: concurrent.futures.Future[ApplyResult], title: str) -> None:
+        try:
+            result = done.result()
+        except CompanionError as exc:
+            outcome = ApplyOutcome(False, f"{title}: {exc.message}", exc.reason)
+        except Exception as exc:  # a bug must still reach the user, not vanish in a thread
+            log.stage.exception("applying %s failed", title)
+            outcome = ApplyOutcome(False, f"{title}: {exc}", "internal-error")
+        else:
+            outcome = self._describe(result, title)
+        with contextlib.suppress(RuntimeError):  # the shell is already gone
+            self.apply_finished.emit(outcome)
+
+    def _describe(self, result: ApplyResult, title: str) -> ApplyOutcome:
+        if result.status == "superseded":
+            return ApplyOutcome(True, f"{title}: replaced by a newer selection")
+        if result.error is not None:
+            self.analytics.capture(AvatarApplied(import_ms=0, ok=False, reason=result.error.code))
+            return ApplyOutcome(False, f"{title}: {result.error.message}", result.error.code)
+        applied = result.applied
+        if applied is None:  # "applied"/"unchanged" always carry the stage's answer
+            return ApplyOutcome(True, f"{title} is on the stage")
+        import_ms, version = applied.importMs, applied.vrmVersion
+        self.analytics.capture(AvatarApplied(import_ms=round(import_ms), ok=True))
+        if result.status == "unchanged":
+            return ApplyOutcome(True, f"{title} is on the stage (VRM {version})")
+        return ApplyOutcome(True, f"{title} is on the stage (VRM {version}, imported in "
+                                  f"{import_ms:.0f} ms)")
+
+    def _on_state(self, change: StateChange) -> None:
+        with contextlib.suppress(RuntimeError):
+            self.state_changed.emit(change.state.value, change.reason)
