@@ -90,7 +90,7 @@ class Shell:
         self.trigger_relay = TriggerRelay()
         self.shortcuts.subscribe(self.trigger_relay.forward)
         self.trigger_relay.triggered.connect(self._shortcut_triggered)
-        self.window.add_page("Developer › Global shortcuts", ShortcutsDevPage(self.shortcuts))
+        self.window.add_page("Developer › Shortcuts", ShortcutsDevPage(self.shortcuts))
         self._bind_action_shortcuts()
         self.tray: QSystemTrayIcon | None = None
         if QSystemTrayIcon.isSystemTrayAvailable():

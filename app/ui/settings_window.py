@@ -45,6 +45,9 @@ class SettingsWindow(QWidget):
 
         self.page_list = QListWidget()
         self.page_list.setObjectName("pageList")
+        # Long page names are elided with their full text in the tooltip, never scrolled.
+        self.page_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.page_list.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.pages = QStackedWidget()
         self.page_list.currentRowChanged.connect(self.pages.setCurrentIndex)
         self.notices = BannerArea()
@@ -86,6 +89,7 @@ class SettingsWindow(QWidget):
     def add_page(self, name: str, widget: QWidget, icon: QIcon | None = None) -> None:
         """Append a page; the first one added is shown first."""
         item = QListWidgetItem(name) if icon is None else QListWidgetItem(icon, name)
+        item.setToolTip(name)
         self.page_list.addItem(item)
         self.pages.addWidget(widget)
         if self.page_list.currentRow() < 0:
