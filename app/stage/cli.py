@@ -1,8 +1,8 @@
 """`companion-stage stage …`: run the stage once from the command line to apply or render a model.
 
-Both commands start a private stage (its own bridge and Godot child), do one thing,
-print the outcome and stop it again, so they double as end-to-end checks of the
-whole chain.
+`apply` and `screenshot` start a private stage (its own bridge and Godot child), do one
+thing, print the outcome and stop it again, so they double as end-to-end checks of the
+whole chain; `inspect` (app.stage.inspect) runs the VRM probe in the same Godot.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from app.errors import StageError
 from app.settings.sections.stage import StageSettings
 from app.stage.apply import ApplyResult
 from app.stage.bridge import Message
+from app.stage.inspect import register_inspect
 from app.stage.service import StageService
 
 __all__ = ["register"]
@@ -49,6 +50,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     shot.add_argument("--rendering-driver", default="opengl3", help="Godot rendering driver")
     shot.add_argument("--json", action="store_true", help="print the result as JSON")
     shot.set_defaults(run=_run_screenshot)
+
+    register_inspect(commands)
 
 
 def _run_apply(context: AppContext) -> int:
