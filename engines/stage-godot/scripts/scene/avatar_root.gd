@@ -41,9 +41,18 @@ func apply(path: String, sha256: String) -> Dictionary:
 	return {"ok": true, "info": result["info"], "importMs": import_ms}
 
 
-func set_expression(expression_name: String, weight: float) -> void:
-	if current != null and current.has_method("set_expression"):
-		current.set_expression(expression_name, weight)
+## Sets an expression on the shown avatar. Returns {"known": false} when there is no avatar
+## or it lacks the name, else {"known": true, "key": the avatar's own name for it, "values":
+## the blend-shape weights and material values it drives, read back after the change}.
+func set_expression(expression_name: String, weight: float) -> Dictionary:
+	if current == null or not current.has_method("set_expression"):
+		return {"known": false}
+	if not current.set_expression(expression_name, weight):
+		return {"known": false}
+	return {
+		"known": true, "key": current.resolve_expression(expression_name),
+		"values": current.expression_values(expression_name),
+	}
 
 
 func _fail(code: String, message: String) -> Dictionary:
