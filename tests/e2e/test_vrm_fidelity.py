@@ -24,6 +24,7 @@ from app.errors import StageError
 from app.stage.inspect import inspect_vrm, run_godot_script
 from app.stage.runtime import find_runtime
 from tests.conftest import REAL_FIXTURES, real_vrm_files
+from tests.e2e.stage.vrm_facts import gltf_json
 
 pytestmark = [pytest.mark.godot, pytest.mark.e2e]
 
@@ -44,13 +45,6 @@ def probe(path: Path) -> dict[str, Any]:
 
 def all_avatars() -> list[Path]:
     return [*real_vrm_files(), *(default_avatar_path(v) for v in DEFAULT_AVATAR_VERSIONS)]
-
-
-def gltf_json(path: Path) -> dict[str, Any]:
-    data = path.read_bytes()
-    (length,) = struct.unpack_from("<I", data, 12)
-    document: dict[str, Any] = json.loads(data[20:20 + length])
-    return document
 
 
 @pytest.mark.parametrize("path", all_avatars(), ids=lambda p: p.name)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-__all__ = ["VrmFacts", "vrm_facts"]
+__all__ = ["VrmFacts", "gltf_json", "vrm_facts"]
 
 
 @dataclass(frozen=True)
@@ -25,7 +25,8 @@ class VrmFacts:
     mtoon_materials: int
 
 
-def _document(path: Path) -> dict[str, Any]:
+def gltf_json(path: Path) -> dict[str, Any]:
+    """The JSON chunk of a GLB file."""
     data = path.read_bytes()
     (length,) = struct.unpack_from("<I", data, 12)
     document: dict[str, Any] = json.loads(data[20 : 20 + length])
@@ -33,7 +34,7 @@ def _document(path: Path) -> dict[str, Any]:
 
 
 def vrm_facts(path: Path) -> VrmFacts:
-    document = _document(path)
+    document = gltf_json(path)
     extensions = document.get("extensions", {})
     if "VRMC_vrm" in extensions:
         vrm = extensions["VRMC_vrm"]
