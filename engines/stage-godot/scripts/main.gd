@@ -122,9 +122,14 @@ func _apply_pending() -> void:
 func _apply(request_id: String, payload: Dictionary) -> void:
 	var result: Dictionary = _avatar_root.apply(payload["path"], payload["sha256"])
 	if not result["ok"]:
-		printerr("stage: %s refused (%s): %s" % [payload["name"], result["code"], result["message"]])
+		# The loader names the content-addressed copy (<sha256>.vrm); the user knows the name.
+		var message: String = result["message"]
+		var model_name: String = payload["name"]
+		if not model_name.is_empty():
+			message = message.replace(String(payload["path"]).get_file(), model_name)
+		printerr("stage: %s refused (%s): %s" % [model_name, result["code"], message])
 		_bridge.send("scene.error", {
-			"modelId": payload["modelId"], "code": result["code"], "message": result["message"],
+			"modelId": payload["modelId"], "code": result["code"], "message": message,
 		}, request_id)
 		_bridge.send("log", {"level": "info", "message": "scene: still showing %s" % (
 				_avatar_root.current_sha256 if _avatar_root.current != null else "nothing")}, request_id)

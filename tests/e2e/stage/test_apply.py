@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from app.errors import StageError
+from app.models.validate import inspect_file
 from app.paths import DataPaths
 from app.settings.sections.stage import StageSettings
 from app.stage.apply import ApplyResult, StageApplier, materialise
@@ -181,15 +182,7 @@ def _log_answering(stage: Stage, result: ApplyResult) -> str:
 
 
 def _python_validation_accepts(path: Path) -> None:
-    """The model library's validator (when present) finds nothing wrong with the file."""
-    try:
-        from app.models.validate import inspect_file  # type: ignore[import-not-found]
-    except ModuleNotFoundError:
-        import pygltflib
-
-        gltf = pygltflib.GLTF2().load_binary(str(path))
-        assert gltf is not None and "VRM" in (gltf.extensionsUsed or [])
-        return
+    """The model library's validator finds nothing wrong with the file."""
     inspection = inspect_file(path, max_bytes=1 << 30)
     assert inspection.ok, inspection.message
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import queue
 import time
+from pathlib import Path
 
 import pytest
 
@@ -17,6 +18,7 @@ from app.stage.runtime import Runtime
 from app.stage.service import StageService
 from app.stage.supervisor import StageState, StateChange
 from tests.conftest import real_vrm_files
+from tests.e2e.stage.vrm_craft import without_vrm
 
 pytestmark = [pytest.mark.godot, pytest.mark.e2e]
 
@@ -124,3 +126,30 @@ def test_set_expression_reaches_the_avatar(godot_runtime: Runtime, data_dir: Dat
     # An unknown name is reported once (lip sync sends 30-60 a second), then stays quiet.
     assert unknown.level == "warning" and "no-such-expression" in unknown.message
     assert reset.message.startswith("expression: aa=0.000")
+
+
+def test_a_refused_model_leaves_the_avatar_and_its_expressions(
+    godot_runtime: Runtime, data_dir: DataPaths, tmp_path: Path
+) -> None:
+    """A plain glTF is refused (not-vrm); the avatar shown before still takes expressions."""
+    avatar = default_avatar_path("1.0")
+    plain = without_vrm(avatar, tmp_path / "plain.glb")
+    store = SettingsStore(data_dir.settings_file)
+    service = StageService(
+        data_dir,
+        store,
+        headless=True,
+        runtime=godot_runtime,
+        extra_user_args=("--trace-expressions",),
+    )
+    frames: queue.Queue[BridgeEvent] = queue.Queue()
+    service.add_bridge_listener(frames.put)
+    with service:
+        service.wait_until_running(30)
+        assert service.apply(avatar).result(30).status == "applied"
+        refused = service.apply(plain).result(30)
+        service.set_expression("aa", 1.0)
+        (traced,) = _expression_logs(frames, 1)
+    assert refused.status == "error" and refused.error is not None
+    assert refused.error.code == "not-vrm" and "plain" in refused.error.message
+    assert traced.message.startswith("expression: aa=1.000 -> aa values [1")
