@@ -139,7 +139,7 @@ func _apply(request_id: String, payload: Dictionary) -> void:
 	_warned_expressions.clear()
 	_bridge.send("scene.applied", {
 		"modelId": payload["modelId"], "sha256": payload["sha256"],
-		"vrmVersion": info["vrmVersion"], "importMs": result["importMs"],
+		"vrmVersion": info["vrmVersion"], "importMs": info["importMs"],
 		"meshCount": info["meshCount"], "boneCount": info["boneCount"],
 		"humanoidBones": info["humanoidBones"], "expressions": Array(info["expressions"]),
 		"springChains": info["springChains"], "mtoonMaterials": info["mtoonMaterials"],

@@ -13,17 +13,15 @@ var current: Node3D = null
 var current_sha256 := ""
 
 
-## Imports `path` (which must hash to `sha256`) and shows it. Returns {"ok": true, "info",
-## "importMs"} or {"ok": false, "code", "message"}.
+## Imports `path` (which must hash to `sha256`) and shows it. Returns {"ok": true, "info"}
+## (the loader's info, importMs included) or {"ok": false, "code", "message"}.
 func apply(path: String, sha256: String) -> Dictionary:
 	if not FileAccess.file_exists(path):
 		return _fail("not-found", "no file at %s" % path)
 	var actual := FileAccess.get_sha256(path)
 	if actual != sha256:
 		return _fail("sha256-mismatch", "file hash %s does not match %s" % [actual, sha256])
-	var started := Time.get_ticks_usec()
 	var result: Dictionary = VrmLoaderScript.load(path)
-	var import_ms := (Time.get_ticks_usec() - started) / 1000.0
 	if not result.get("ok", false):
 		return _fail(result.get("code", "import-failed"), result.get("message", "import failed"))
 	var node: Node3D = result["node"]
@@ -38,7 +36,7 @@ func apply(path: String, sha256: String) -> Dictionary:
 		remove_child(old)
 		old.queue_free()
 	avatar_changed.emit(node)
-	return {"ok": true, "info": result["info"], "importMs": import_ms}
+	return {"ok": true, "info": result["info"]}
 
 
 ## Sets an expression on the shown avatar. Returns {"known": false} when there is no avatar
