@@ -158,6 +158,10 @@ def _has_display() -> bool:
     return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
+def _count(items: object) -> int:
+    return len(items) if isinstance(items, (list, tuple)) else 0
+
+
 def _print(body: dict[str, object], *, as_json: bool) -> None:
     if as_json:
         print(json.dumps(body, ensure_ascii=False))
@@ -165,7 +169,11 @@ def _print(body: dict[str, object], *, as_json: bool) -> None:
     if body.get("ok"):
         print(
             f"applied {body.get('modelId')} (VRM {body.get('vrmVersion')}, "
-            f"{body.get('meshCount')} meshes, {body.get('boneCount')} bones) "
+            f"{body.get('meshCount')} meshes, {body.get('boneCount')} bones, "
+            f"{body.get('humanoidBones')} humanoid, "
+            f"{_count(body.get('expressions'))} expressions, "
+            f"{body.get('mtoonMaterials')} MToon materials, "
+            f"{body.get('springChains')} spring chains) "
             f"in {body.get('importMs', 0):.1f} ms"
             + (f"; saved {body['out']}" if "out" in body else "")
         )
