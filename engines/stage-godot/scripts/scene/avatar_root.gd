@@ -28,13 +28,15 @@ func apply(path: String, sha256: String) -> Dictionary:
 	if node.find_children("*", "VisualInstance3D", true, false).is_empty():
 		node.free()
 		return _fail("empty-scene", "the model has nothing to show")
-	add_child(node)
+	var node_name := node.name
+	add_child(node)  # beside the old one for now, so under a generated name
 	var old := current
 	current = node
 	current_sha256 = sha256
 	if old != null:
 		remove_child(old)
 		old.queue_free()
+	node.name = node_name  # the remote scene tree shows one stable name (VrmAvatar)
 	avatar_changed.emit(node)
 	return {"ok": true, "info": result["info"]}
 
