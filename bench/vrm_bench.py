@@ -17,7 +17,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from app.avatar import DEFAULT_AVATAR_VERSIONS, default_avatar_path
-from app.stage.inspect import find_godot, run_godot_script
+from app.stage.inspect import run_godot_script
+from app.stage.runtime import find_runtime
 
 __all__ = ["main"]
 
@@ -39,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--frames", type=int, default=600)
     args = parser.parse_args(argv)
     files = args.files or default_files()
-    report = run_godot_script(find_godot(), BENCH_SCRIPT,
+    report = run_godot_script(find_runtime(), BENCH_SCRIPT,
                               ["--repeat", str(args.repeat), "--frames", str(args.frames),
                                *(str(f.resolve()) for f in files)], timeout=900)
     print(f"VRM import: Godot bare glTF import vs VrmLoader.load (median of {report['repeat']}), "

@@ -12,6 +12,7 @@ import asyncio
 import concurrent.futures
 import hmac
 import ipaddress
+import logging
 import secrets
 import threading
 from collections.abc import Callable
@@ -26,7 +27,7 @@ from websockets.http11 import Request, Response
 from app import __version__, log
 from app.errors import BridgeError
 from app.stage import protocol
-from app.stage.protocol import Envelope, Hello, Payload, ProtocolError, Welcome
+from app.stage.protocol import Envelope, Hello, Log, Payload, ProtocolError, Welcome
 
 __all__ = [
     "CLOSE_BAD_HELLO",
@@ -351,6 +352,9 @@ class StageBridge:
             return
         if envelope.type == "error":
             log.bridge.warning("the stage refused our frame %s: %s", envelope.re, envelope.payload)
+        elif isinstance(envelope.payload, Log):
+            level = logging.getLevelNamesMapping()[envelope.payload.level.upper()]
+            log.stage.log(level, "stage: %s", envelope.payload.message)
         if envelope.re is not None:
             with self._lock:
                 future = self._pending.pop(envelope.re, None)

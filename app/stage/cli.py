@@ -1,8 +1,8 @@
 """`companion-stage stage …`: run the stage once from the command line to apply or render a model.
 
-Both commands start a private stage (its own bridge and Godot child), do one thing,
-print the outcome and stop it again, so they double as end-to-end checks of the
-whole chain.
+`apply` and `screenshot` start a private stage (its own bridge and Godot child), do one
+thing, print the outcome and stop it again, so they double as end-to-end checks of the
+whole chain; `inspect` (app.stage.inspect) runs the VRM probe in the same Godot.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from app.errors import StageError
 from app.settings.sections.stage import StageSettings
 from app.stage.apply import ApplyResult
 from app.stage.bridge import Message
+from app.stage.inspect import register_inspect
 from app.stage.service import StageService
 
 __all__ = ["register"]
@@ -49,6 +50,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     shot.add_argument("--rendering-driver", default="opengl3", help="Godot rendering driver")
     shot.add_argument("--json", action="store_true", help="print the result as JSON")
     shot.set_defaults(run=_run_screenshot)
+
+    register_inspect(commands)
 
 
 def _run_apply(context: AppContext) -> int:
@@ -155,6 +158,10 @@ def _has_display() -> bool:
     return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
+def _count(items: object) -> int:
+    return len(items) if isinstance(items, (list, tuple)) else 0
+
+
 def _print(body: dict[str, object], *, as_json: bool) -> None:
     if as_json:
         print(json.dumps(body, ensure_ascii=False))
@@ -162,7 +169,11 @@ def _print(body: dict[str, object], *, as_json: bool) -> None:
     if body.get("ok"):
         print(
             f"applied {body.get('modelId')} (VRM {body.get('vrmVersion')}, "
-            f"{body.get('meshCount')} meshes, {body.get('boneCount')} bones) "
+            f"{body.get('meshCount')} meshes, {body.get('boneCount')} bones, "
+            f"{body.get('humanoidBones')} humanoid, "
+            f"{_count(body.get('expressions'))} expressions, "
+            f"{body.get('mtoonMaterials')} MToon materials, "
+            f"{body.get('springChains')} spring chains) "
             f"in {body.get('importMs', 0):.1f} ms"
             + (f"; saved {body['out']}" if "out" in body else "")
         )

@@ -13,57 +13,24 @@ import json
 import os
 import subprocess
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
 from app import log
 from app.context import AppContext
 from app.errors import GodotRuntimeError, StageError
-from app.settings.sections.stage import StageSettings
+from app.stage.process import PROJECT_DIR
+from app.stage.runtime import Runtime, find_runtime
 
-__all__ = ["ENGINE_DIR", "GodotCommand", "find_godot", "inspect_vrm", "register_inspect",
-           "run_godot_script"]
+__all__ = ["inspect_vrm", "register_inspect", "run_godot_script"]
 
-#: The Godot project the stage runs.
-ENGINE_DIR: Final = Path(__file__).resolve().parents[2] / "engines" / "stage-godot"
 PROBE_SCRIPT: Final = "res://scripts/vrm/probe.gd"
-GODOT_ENV: Final = "COMPANION_STAGE_GODOT"
 DEFAULT_TIMEOUT_S: Final = 120.0
 #: Lines Godot prints for a broken script or shader: our scripts must never cause them.
 ERROR_MARKERS: Final = ("SCRIPT ERROR:", "SHADER ERROR:")
 
 
-@dataclass(frozen=True)
-class GodotCommand:
-    """How to start Godot: argv prefix plus extra environment (private XDG folders)."""
-
-    command: list[str]
-    env: dict[str, str]
-
-
-def find_godot(stage_settings: StageSettings | None = None,
-               environ: Mapping[str, str] = os.environ) -> GodotCommand:
-    """The Godot the stage would use (app.godot.locator), else env COMPANION_STAGE_GODOT."""
-    settings = stage_settings if stage_settings is not None else StageSettings()
-    try:
-        from app.godot.locator import locate_godot
-    except ModuleNotFoundError:
-        locate_godot = None  # the runtime locator is not on this branch yet
-    if locate_godot is not None:
-        runtime = locate_godot(settings, environ)
-        return GodotCommand(command=list(runtime.command), env=dict(runtime.env))
-    named = settings.godot_path or environ.get(GODOT_ENV, "")
-    if not named or not Path(named).is_file():
-        raise GodotRuntimeError(
-            f"No Godot found: set {GODOT_ENV} to a Godot 4.3+ executable "
-            "(or run `companion-stage godot fetch`).",
-            reason="godot-not-found",
-        )
-    return GodotCommand(command=[named], env={})
-
-
-def run_godot_script(godot: GodotCommand, script: str, args: Sequence[str], *,
+def run_godot_script(godot: Runtime, script: str, args: Sequence[str], *,
                      timeout: float = DEFAULT_TIMEOUT_S, headless: bool = True,
                      extra_env: Mapping[str, str] | None = None) -> dict[str, Any]:
     """Runs a `--script` of the stage project and returns the last JSON line it printed;
@@ -71,7 +38,7 @@ def run_godot_script(godot: GodotCommand, script: str, args: Sequence[str], *,
     argv = [*godot.command]
     if headless:
         argv.append("--headless")
-    argv += ["--path", str(ENGINE_DIR), "--script", script, "--", *args]
+    argv += ["--path", str(PROJECT_DIR), "--script", script, "--", *args]
     env = {**os.environ, **godot.env, **(extra_env or {})}
     log.godot.debug("running %s", " ".join(argv))
     try:
@@ -102,12 +69,12 @@ def run_godot_script(godot: GodotCommand, script: str, args: Sequence[str], *,
                      reason="probe-failed")
 
 
-def inspect_vrm(path: Path, *, godot: GodotCommand | None = None, springs: bool = True,
+def inspect_vrm(path: Path, *, godot: Runtime | None = None, springs: bool = True,
                 timeout: float = DEFAULT_TIMEOUT_S) -> dict[str, Any]:
     """The probe's report for one file: {"ok": true, "info", "boneMap", "facing", "feetY",
     "expressionBinds", "setExpressionAa", "materials", "springs"} or {"ok": false, "code",
     "message"} when the stage would refuse the file."""
-    runner = godot if godot is not None else find_godot()
+    runner = godot if godot is not None else find_runtime()
     args = [str(Path(path).resolve())]
     if not springs:
         args.append("--no-springs")
@@ -117,7 +84,7 @@ def inspect_vrm(path: Path, *, godot: GodotCommand | None = None, springs: bool 
 def _run_inspect(ctx: AppContext) -> int:
     args = ctx.args
     stage_settings = ctx.settings.load().settings.stage
-    report = inspect_vrm(Path(args.file), godot=find_godot(stage_settings),
+    report = inspect_vrm(Path(args.file), godot=find_runtime(stage_settings),
                          springs=not args.no_springs)
     if not report.get("ok"):
         raise StageError(str(report.get("message", "The stage refused the file.")),

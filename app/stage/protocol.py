@@ -134,6 +134,12 @@ class SceneApplied:
     importMs: float
     meshCount: int
     boneCount: int
+    #: VRM humanoid bones mapped onto the skeleton.
+    humanoidBones: int
+    #: Expression names the avatar answers to (VRM 1.0 vocabulary; avatar.expression uses them).
+    expressions: tuple[str, ...]
+    springChains: int
+    mtoonMaterials: int
 
 
 @dataclass(frozen=True)
@@ -243,6 +249,9 @@ _STRING_RULES: Final[Mapping[tuple[str, str], str]] = {
     ("scene.applied", "importMs"): "non-negative",
     ("scene.applied", "meshCount"): "non-negative",
     ("scene.applied", "boneCount"): "non-negative",
+    ("scene.applied", "humanoidBones"): "non-negative",
+    ("scene.applied", "springChains"): "non-negative",
+    ("scene.applied", "mtoonMaterials"): "non-negative",
     ("stage.window", "width"): "positive",
     ("stage.window", "height"): "positive",
 }
@@ -358,6 +367,8 @@ def _payload(cls: type[Any], kind: str, payload: dict[str, Any], refuse: Any) ->
             value = float(value)
         elif hints[f.name] == "int":
             value = int(value)
+        elif hints[f.name] == "strings":
+            value = tuple(value)
         values[f.name] = value
     return cls(**values)  # type: ignore[no-any-return]
 
@@ -374,6 +385,8 @@ def _hints(cls: type[Any]) -> dict[str, Any]:
             name, hint = f.name, resolved[f.name]
             if typing.get_origin(hint) is Literal:
                 hints[name] = tuple(typing.get_args(hint))
+            elif hint == tuple[str, ...]:
+                hints[name] = "strings"
             else:
                 hints[name] = {str: "str", int: "int", float: "float"}[hint]
         _HINT_CACHE[cls] = hints
@@ -385,6 +398,9 @@ def _check(hint: Any, value: Any) -> str | None:
         return None if isinstance(value, str) and value in hint else f"must be one of {list(hint)}"
     if hint == "str":
         return None if isinstance(value, str) else f"must be a string, got {_kind(value)}"
+    if hint == "strings":
+        ok = isinstance(value, list) and all(isinstance(item, str) for item in value)
+        return None if ok else f"must be an array of strings, got {_kind(value)}"
     if hint == "int":  # 1.0 is an integer in JSON Schema, and GDScript reads every number as float
         ok = (isinstance(value, int) and not isinstance(value, bool)) or (
             isinstance(value, float) and value.is_integer()

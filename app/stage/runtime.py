@@ -1,24 +1,22 @@
-"""Finding the Godot runtime for the stage, through the godot concern's locator.
+"""The Godot the stage runs on, as the stage needs it: a command and its environment.
 
-The locator (``app.godot.locator``) owns the search order; until it is installed this
-falls back to the developer override ``COMPANION_STAGE_GODOT`` so the stage can run.
+Where Godot is found is the godot concern's business (``app.godot.locator``: setting,
+env ``COMPANION_STAGE_GODOT``, the fetched runtime, PATH); the stage, the probe and
+the renderers only depend on the small ``Runtime`` shape, so tests can hand in a
+stand-in process.
 """
 
 from __future__ import annotations
 
-import importlib
 import os
-import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Final, Protocol
+from typing import Protocol
 
-from app.errors import GodotRuntimeError
+from app.godot.locator import locate_godot
 from app.settings.sections.stage import StageSettings
 
-__all__ = ["GODOT_ENV", "Runtime", "SimpleRuntime", "find_runtime"]
-
-GODOT_ENV: Final = "COMPANION_STAGE_GODOT"
+__all__ = ["Runtime", "SimpleRuntime", "find_runtime"]
 
 
 class Runtime(Protocol):
@@ -37,23 +35,11 @@ class SimpleRuntime:
     env: dict[str, str] = field(default_factory=dict)
 
 
-def find_runtime(settings: StageSettings, environ: Mapping[str, str] | None = None) -> Runtime:
-    """The Godot to run: the locator's answer, or the env override while it is absent."""
-    environ = os.environ if environ is None else environ
-    try:
-        locator = importlib.import_module("app.godot.locator")
-    except ModuleNotFoundError as exc:
-        if exc.name not in {"app.godot", "app.godot.locator"}:
-            raise
-    else:
-        runtime: Runtime = locator.locate_godot(settings, environ)
-        return runtime
-    for candidate in (settings.godot_path, environ.get(GODOT_ENV, "")):
-        if candidate and (shutil.which(candidate) or os.access(candidate, os.X_OK)):
-            return SimpleRuntime([candidate])
-    raise GodotRuntimeError(
-        f"no Godot runtime found: setting stage.godot_path is {settings.godot_path!r}, "
-        f"env {GODOT_ENV} is {environ.get(GODOT_ENV, '')!r}; run `companion-stage godot fetch` "
-        f"or set {GODOT_ENV} to a Godot 4 executable",
-        reason="godot-not-found",
+def find_runtime(
+    settings: StageSettings | None = None, environ: Mapping[str, str] | None = None
+) -> Runtime:
+    """The Godot to run (GodotRuntimeError ``godot-not-found`` lists where it looked)."""
+    return locate_godot(
+        settings if settings is not None else StageSettings(),
+        os.environ if environ is None else environ,
     )

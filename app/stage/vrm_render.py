@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any, Final
 
 from app.errors import StageError
-from app.stage.inspect import GodotCommand, find_godot, run_godot_script
+from app.stage.inspect import run_godot_script
+from app.stage.runtime import Runtime, SimpleRuntime, find_runtime
 
 __all__ = ["RENDER_SCRIPT", "render_vrms", "xvfb_display"]
 
@@ -57,17 +58,16 @@ def xvfb_display(size: str = "1280x1024x24") -> Iterator[str]:
 
 def render_vrms(files: Sequence[Path], out_dir: Path, *, sheet: Path | None = None,
                 size: tuple[int, int] = (384, 576), display: str | None = None,
-                godot: GodotCommand | None = None, timeout: float = 300.0) -> dict[str, Any]:
+                godot: Runtime | None = None, timeout: float = 300.0) -> dict[str, Any]:
     """Renders each file to out_dir/<stem>.png; returns render.gd's report (per file:
     "used" = [x, y, w, h] of avatar pixels, "head" = [x, y] of the head bone on screen)."""
-    runner = godot if godot is not None else find_godot()
+    runner = godot if godot is not None else find_runtime()
     args = [str(out_dir.resolve()), "--size", f"{size[0]}x{size[1]}"]
     if sheet is not None:
         args += ["--sheet", str(sheet.resolve())]
     args += [str(Path(f).resolve()) for f in files]
     with _display(display) as shown_on:
-        wrapped = GodotCommand(command=[*runner.command, "--rendering-driver", "opengl3"],
-                               env=runner.env)
+        wrapped = SimpleRuntime([*runner.command, "--rendering-driver", "opengl3"], runner.env)
         return run_godot_script(wrapped, RENDER_SCRIPT, args, timeout=timeout, headless=False,
                                 extra_env={"DISPLAY": shown_on})
 

@@ -9,7 +9,6 @@ and settles after a jump at 30, 60 and 144 fps.
 
 from __future__ import annotations
 
-import argparse
 import itertools
 import json
 import struct
@@ -20,10 +19,12 @@ from typing import Any
 import pytest
 
 from app.avatar import DEFAULT_AVATAR_VERSIONS, default_avatar_path
-from app.context import AppContext
+from app.cli import main as cli_main
 from app.errors import StageError
-from app.stage.inspect import find_godot, inspect_vrm, register_inspect, run_godot_script
+from app.stage.inspect import inspect_vrm, run_godot_script
+from app.stage.runtime import find_runtime
 from tests.conftest import REAL_FIXTURES, real_vrm_files
+from tests.e2e.stage.vrm_facts import gltf_json
 
 pytestmark = [pytest.mark.godot, pytest.mark.e2e]
 
@@ -44,13 +45,6 @@ def probe(path: Path) -> dict[str, Any]:
 
 def all_avatars() -> list[Path]:
     return [*real_vrm_files(), *(default_avatar_path(v) for v in DEFAULT_AVATAR_VERSIONS)]
-
-
-def gltf_json(path: Path) -> dict[str, Any]:
-    data = path.read_bytes()
-    (length,) = struct.unpack_from("<I", data, 12)
-    document: dict[str, Any] = json.loads(data[20:20 + length])
-    return document
 
 
 @pytest.mark.parametrize("path", all_avatars(), ids=lambda p: p.name)
@@ -327,21 +321,26 @@ def test_a_gltf_without_vrm_extensions_is_refused_as_not_vrm(tmp_path: Path) -> 
 
 
 def test_stage_inspect_command_prints_the_report(capsys: pytest.CaptureFixture[str]) -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--data-dir")
-    commands = parser.add_subparsers(dest="command")
-    stage = commands.add_parser("stage")
-    register_inspect(stage.add_subparsers(dest="stage_command"))
     path = default_avatar_path("1.0")
-    args = parser.parse_args(["stage", "inspect", str(path), "--json", "--no-springs"])
-    assert args.run(AppContext.from_args(args)) == 0
+    assert cli_main(["stage", "inspect", str(path), "--json", "--no-springs"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["ok"] and report["file"] == path.name and "springs" not in report
-    assert find_godot().command  # the same Godot the stage would use
+    assert report["info"]["vrmVersion"] == "1.0" and report["info"]["humanoidBones"] > 0
+    assert find_runtime().command  # the same Godot the stage would use
+
+
+def test_stage_inspect_refusal_is_a_json_error(tmp_path: Path,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    garbage = tmp_path / "garbage.vrm"
+    garbage.write_bytes(b"not a glTF at all" * 8)
+    assert cli_main(["stage", "inspect", str(garbage), "--json", "--no-springs"]) == 1
+    body = json.loads(capsys.readouterr().out)
+    assert body == {"ok": False, "reason": "import-failed", "message": body["message"]}
+    assert "garbage.vrm" in body["message"]
 
 
 def test_a_godot_run_without_a_result_is_a_clear_error() -> None:
     with pytest.raises(StageError) as raised:
-        run_godot_script(find_godot(), "res://scripts/vrm/no_such_probe.gd", [], timeout=60)
+        run_godot_script(find_runtime(), "res://scripts/vrm/no_such_probe.gd", [], timeout=60)
     assert raised.value.reason == "probe-failed"
     assert "printed no result" in raised.value.message

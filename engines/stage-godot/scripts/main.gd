@@ -4,7 +4,8 @@
 ## --borderless --transparent --always-on-top --position=X,Y --size=WxH, and
 ## --screenshot=PATH (save a frame after each applied avatar), --bench (after each applied
 ## avatar, time a bare GLTFDocument import of the same file and log it, for
-## bench/stage_bench.py). The bridge token comes from
+## bench/stage_bench.py), --trace-expressions (answer each avatar.expression with a debug
+## log of the values it drove, for tests and debugging). The bridge token comes from
 ## the environment variable COMPANION_STAGE_BRIDGE_TOKEN, never from argv.
 extends Node3D
 
@@ -26,6 +27,8 @@ var _pending_apply := {}
 var _reported_rect := Rect2i()
 var _seen_rect := Rect2i()
 var _window_check_left := 0.0
+## Unknown expression names already reported for the current avatar.
+var _warned_expressions := {}
 
 @onready var _avatar_root: Node3D = $AvatarRoot
 @onready var _camera: Camera3D = $Camera
@@ -103,7 +106,7 @@ func _on_message(envelope: Dictionary) -> void:
 				}, _pending_apply["id"])
 			_pending_apply = envelope
 		"avatar.expression":
-			_avatar_root.set_expression(payload["name"], payload["weight"])
+			_set_expression(envelope["id"], payload["name"], payload["weight"])
 		"stage.shutdown":
 			_bridge.close()
 			get_tree().quit(0)
@@ -119,25 +122,50 @@ func _apply_pending() -> void:
 func _apply(request_id: String, payload: Dictionary) -> void:
 	var result: Dictionary = _avatar_root.apply(payload["path"], payload["sha256"])
 	if not result["ok"]:
-		printerr("stage: %s refused (%s): %s" % [payload["name"], result["code"], result["message"]])
+		# The loader names the content-addressed copy (<sha256>.vrm); the user knows the name.
+		var message: String = result["message"]
+		var model_name: String = payload["name"]
+		if not model_name.is_empty():
+			message = message.replace(String(payload["path"]).get_file(), model_name)
+		printerr("stage: %s refused (%s): %s" % [model_name, result["code"], message])
 		_bridge.send("scene.error", {
-			"modelId": payload["modelId"], "code": result["code"], "message": result["message"],
+			"modelId": payload["modelId"], "code": result["code"], "message": message,
 		}, request_id)
 		_bridge.send("log", {"level": "info", "message": "scene: still showing %s" % (
 				_avatar_root.current_sha256 if _avatar_root.current != null else "nothing")}, request_id)
 		return
 	var info: Dictionary = result["info"]
 	_camera.frame(_avatar_root.current)
+	_warned_expressions.clear()
 	_bridge.send("scene.applied", {
 		"modelId": payload["modelId"], "sha256": payload["sha256"],
-		"vrmVersion": info["vrmVersion"], "importMs": result["importMs"],
+		"vrmVersion": info["vrmVersion"], "importMs": info["importMs"],
 		"meshCount": info["meshCount"], "boneCount": info["boneCount"],
+		"humanoidBones": info["humanoidBones"], "expressions": Array(info["expressions"]),
+		"springChains": info["springChains"], "mtoonMaterials": info["mtoonMaterials"],
 	}, request_id)
 	if _options.has("bench"):
 		_log_bare_import.call_deferred(payload["path"], request_id)
 	var screenshot: String = _options.get("screenshot", "")
 	if not screenshot.is_empty():
 		_save_screenshot.call_deferred(screenshot, request_id)
+
+
+## Sets an expression on the current avatar. A name the avatar lacks is reported once per
+## avatar (log warning); with --trace-expressions every call is answered by a debug log
+## that reads the driven blend-shape and material values back from the avatar.
+func _set_expression(request_id: String, expression_name: String, weight: float) -> void:
+	var result: Dictionary = _avatar_root.set_expression(expression_name, weight)
+	if not result["known"]:
+		if not _warned_expressions.has(expression_name):
+			_warned_expressions[expression_name] = true
+			_bridge.send("log", {"level": "warning", "message": "expression: %s is not an expression of %s" % [
+				expression_name, "this avatar" if _avatar_root.current != null else "an empty stage"]},
+					request_id)
+		return
+	if _options.has("trace-expressions"):
+		_bridge.send("log", {"level": "debug", "message": "expression: %s=%.3f -> %s values %s" % [
+			expression_name, weight, result["key"], JSON.stringify(result["values"])]}, request_id)
 
 
 func _save_screenshot(path: String, request_id: String) -> void:

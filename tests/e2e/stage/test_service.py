@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import json
 import queue
+import time
+from pathlib import Path
 
 import pytest
 
+from app.avatar import default_avatar_path
 from app.paths import DataPaths
 from app.settings import SettingsStore
 from app.stage.bridge import BridgeEvent, Message
-from app.stage.protocol import Ping
+from app.stage.protocol import Log, Ping
 from app.stage.runtime import Runtime
 from app.stage.service import StageService
 from app.stage.supervisor import StageState, StateChange
 from tests.conftest import real_vrm_files
+from tests.e2e.stage.vrm_craft import without_vrm
 
 pytestmark = [pytest.mark.godot, pytest.mark.e2e]
 
@@ -70,3 +75,81 @@ def test_service_reports_a_stage_that_cannot_start(data_dir: DataPaths) -> None:
     assert exc.value.reason == "stage-failed" and "no GPU here" in exc.value.message
     with pytest.raises(StageError):
         pending.result(5)
+
+
+def _expression_logs(frames: queue.Queue[BridgeEvent], count: int) -> list[Log]:
+    """The next ``count`` log replies to avatar.expression (each answers one by ``re``)."""
+    found: list[Log] = []
+    deadline = time.monotonic() + 20
+    while len(found) < count:
+        event = frames.get(timeout=max(deadline - time.monotonic(), 0.01))
+        payload = event.envelope.payload if isinstance(event, Message) else None
+        if isinstance(payload, Log) and payload.message.startswith("expression: "):
+            assert isinstance(event, Message) and event.envelope.re, "answers by re"
+            found.append(payload)
+    return found
+
+
+def test_set_expression_reaches_the_avatar(godot_runtime: Runtime, data_dir: DataPaths) -> None:
+    """avatar.expression drives the shown avatar's blend shapes; the stage reads them back."""
+    store = SettingsStore(data_dir.settings_file)
+    service = StageService(
+        data_dir,
+        store,
+        headless=True,
+        runtime=godot_runtime,
+        extra_user_args=("--trace-expressions",),
+    )
+    frames: queue.Queue[BridgeEvent] = queue.Queue()
+    service.add_bridge_listener(frames.put)
+    with service:
+        service.wait_until_running(30)
+        assert service.apply(default_avatar_path("1.0")).result(30).status == "applied"
+        service.set_expression("aa", 0.0)
+        service.set_expression("aa", 1.0)
+        service.set_expression("a", 0.5)  # the VRM 0.x name reaches the same expression
+        rest, full, half = _expression_logs(frames, 3)
+        for name in ("no-such-expression", "no-such-expression"):
+            service.set_expression(name, 1.0)
+        service.set_expression("aa", 0.0)
+        unknown, reset = _expression_logs(frames, 2)
+    assert rest.level == full.level == "debug"
+    values = {
+        log.message.split(" values ")[0]: json.loads(log.message.split(" values ")[1])
+        for log in (rest, full, half, reset)
+    }
+    assert values["expression: aa=0.000 -> aa"] == [0.0] * len(values["expression: aa=1.000 -> aa"])
+    assert values["expression: aa=1.000 -> aa"] and all(
+        v == 1.0 for v in values["expression: aa=1.000 -> aa"]
+    )
+    assert all(v == 0.5 for v in values["expression: a=0.500 -> aa"])
+    # An unknown name is reported once (lip sync sends 30-60 a second), then stays quiet.
+    assert unknown.level == "warning" and "no-such-expression" in unknown.message
+    assert reset.message.startswith("expression: aa=0.000")
+
+
+def test_a_refused_model_leaves_the_avatar_and_its_expressions(
+    godot_runtime: Runtime, data_dir: DataPaths, tmp_path: Path
+) -> None:
+    """A plain glTF is refused (not-vrm); the avatar shown before still takes expressions."""
+    avatar = default_avatar_path("1.0")
+    plain = without_vrm(avatar, tmp_path / "plain.glb")
+    store = SettingsStore(data_dir.settings_file)
+    service = StageService(
+        data_dir,
+        store,
+        headless=True,
+        runtime=godot_runtime,
+        extra_user_args=("--trace-expressions",),
+    )
+    frames: queue.Queue[BridgeEvent] = queue.Queue()
+    service.add_bridge_listener(frames.put)
+    with service:
+        service.wait_until_running(30)
+        assert service.apply(avatar).result(30).status == "applied"
+        refused = service.apply(plain).result(30)
+        service.set_expression("aa", 1.0)
+        (traced,) = _expression_logs(frames, 1)
+    assert refused.status == "error" and refused.error is not None
+    assert refused.error.code == "not-vrm" and "plain" in refused.error.message
+    assert traced.message.startswith("expression: aa=1.000 -> aa values [1")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import queue
 import socket
 import threading
@@ -12,6 +13,7 @@ import pytest
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import ClientConnection, connect
 
+from app import log
 from app.errors import BridgeError
 from app.stage import protocol
 from app.stage.bridge import (
@@ -217,3 +219,18 @@ def test_send_without_stage_raises(bridge: StageBridge) -> None:
     with pytest.raises(BridgeError) as exc:
         bridge.send(Ping())
     assert exc.value.reason == "not-connected"
+
+
+def test_stage_log_lines_go_to_the_stage_logger(
+    bridge: StageBridge, caplog: pytest.LogCaptureFixture
+) -> None:
+    conn = open_stage(bridge)
+    answered = threading.Event()
+    bridge.add_listener(lambda event: answered.set() if isinstance(event, Message) else None)
+    caplog.set_level(logging.DEBUG, logger=log.stage.name)
+    conn.send(protocol.serialise(Envelope("l1", protocol.Log("warning", "no such expression"))))
+    assert answered.wait(5)
+    assert [
+        (r.name, r.levelno, r.getMessage()) for r in caplog.records if r.name == log.stage.name
+    ] == [(log.stage.name, logging.WARNING, "stage: no such expression")]
+    conn.close()

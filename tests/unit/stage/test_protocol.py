@@ -160,6 +160,8 @@ def _field_values(cls: type) -> st.SearchStrategy[dict[str, object]]:
             base = st.integers(-5, 10**6)
         elif hint is float:
             base = st.floats(-2, 2, allow_nan=False)
+        elif hint == tuple[str, ...]:
+            base = st.lists(st.text(max_size=6), max_size=4)
         else:
             base = st.text(max_size=10) | st.just("a" * 64) | st.just("0123456789abcdef" * 4)
         strategies[f.name] = base | json_values

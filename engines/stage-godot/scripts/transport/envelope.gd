@@ -24,6 +24,8 @@ const TYPES := {
 	"scene.applied": {
 		"modelId": "string", "sha256": "sha256", "vrmVersion": "vrm-version",
 		"importMs": "non-negative", "meshCount": "count", "boneCount": "count",
+		"humanoidBones": "count", "expressions": "strings", "springChains": "count",
+		"mtoonMaterials": "count",
 	},
 	"scene.error": {"modelId": "string", "code": "string", "message": "string"},
 	"stage.window": {"x": "int", "y": "int", "width": "size", "height": "size"},
@@ -113,6 +115,12 @@ static func _check(rule: String, value: Variant) -> String:
 	match rule:
 		"string":
 			return "" if kind == TYPE_STRING else "must be a string"
+		"strings":
+			if kind != TYPE_ARRAY:
+				return "must be an array of strings"
+			for item: Variant in value:
+				if typeof(item) != TYPE_STRING:
+					return "must be an array of strings"
 		"nonempty":
 			if kind != TYPE_STRING or (value as String).is_empty():
 				return "must be a non-empty string"

@@ -7,6 +7,7 @@ extends SceneTree
 
 const VrmLoaderScript := preload("res://scripts/vrm/vrm_loader.gd")
 const VrmMToon := preload("res://scripts/vrm/vrm_mtoon.gd")
+const VrmAvatarScript := preload("res://scripts/vrm/vrm_avatar.gd")
 
 
 func _initialize() -> void:
@@ -95,7 +96,7 @@ func _arms(skeleton: Skeleton3D) -> Dictionary:
 			continue
 		var shoulder := skeleton.global_transform * skeleton.get_bone_global_pose(upper).origin
 		var wrist := skeleton.global_transform * skeleton.get_bone_global_pose(hand).origin
-		var rest_wrist := skeleton.global_transform * _rest_global(skeleton, hand).origin
+		var rest_wrist := skeleton.global_transform * VrmAvatarScript.rest_global(skeleton, hand).origin
 		var length := shoulder.distance_to(rest_wrist)
 		out[side] = {"drop": snappedf((shoulder.y - wrist.y) / maxf(length, 0.0001), 0.001),
 			"handX": snappedf(wrist.x, 0.001)}
@@ -255,7 +256,7 @@ func _life(avatar: Node3D) -> Dictionary:
 	var head := skeleton.find_bone("Head") if skeleton != null else -1
 	if head >= 0:
 		# The head's rotation away from rest, applied to the way the avatar faces (+Z).
-		var rest := _rest_global(skeleton, head).basis.orthonormalized()
+		var rest := VrmAvatarScript.rest_global(skeleton, head).basis.orthonormalized()
 		var now := skeleton.get_bone_global_pose(head).basis.orthonormalized()
 		var turn := now * rest.inverse()
 		var skeleton_basis := skeleton.global_transform.basis.orthonormalized()
@@ -273,15 +274,6 @@ func _life(avatar: Node3D) -> Dictionary:
 	camera.queue_free()
 	avatar.auto_blink = false
 	return out
-
-
-static func _rest_global(skeleton: Skeleton3D, bone: int) -> Transform3D:
-	var xform := skeleton.get_bone_rest(bone)
-	var parent := skeleton.get_bone_parent(bone)
-	while parent >= 0:
-		xform = skeleton.get_bone_rest(parent) * xform
-		parent = skeleton.get_bone_parent(parent)
-	return xform
 
 
 # --- spring bones ---------------------------------------------------------------------

@@ -297,11 +297,12 @@ func _update_breathing(delta: float) -> void:
 		var angle := deg_to_rad(BREATH_DEGREES[bone_name]) * phase
 		# Tilt about the body's left-right axis, expressed in the bone's own rest frame.
 		var rest := skeleton.get_bone_rest(bone)
-		var axis := (_bone_rest_global(bone).basis.orthonormalized().inverse() * Vector3.RIGHT).normalized()
+		var axis := (rest_global(skeleton, bone).basis.orthonormalized().inverse() * Vector3.RIGHT).normalized()
 		skeleton.set_bone_pose_rotation(bone, rest.basis.get_rotation_quaternion() * Quaternion(axis, angle))
 
 
-func _bone_rest_global(bone: int) -> Transform3D:
+## A bone's rest transform in skeleton space (the probe uses it too).
+static func rest_global(skeleton: Skeleton3D, bone: int) -> Transform3D:
 	var xform := skeleton.get_bone_rest(bone)
 	var parent := skeleton.get_bone_parent(bone)
 	while parent >= 0:
