@@ -5,6 +5,6 @@ run:
 test:
 	./scripts/test.sh
 bench:
-	.venv/bin/python bench/stage_bench.py
+	./scripts/bench.sh
 lint:
 	.venv/bin/python -m ruff check app tests && .venv/bin/python -m mypy
