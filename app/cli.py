@@ -51,6 +51,9 @@ def build_parser() -> argparse.ArgumentParser:
              "env COMPANION_STAGE_GODOT_REMOTE_DEBUG)",
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    where = subparsers.add_parser("where", help="print where settings, models and logs live")
+    where.add_argument("--json", action="store_true", help="print JSON")
+    where.set_defaults(run=_run_where)
     for name in COMMAND_MODULES:
         try:
             module = importlib.import_module(name)
@@ -78,6 +81,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+
+
+def _run_where(context: AppContext) -> int:
+    paths = context.paths
+    places = {"dataDir": paths.root, "settings": paths.settings_file, "models": paths.models_dir,
+              "stage": paths.stage_dir, "logs": paths.logs_dir}
+    if context.args.json:
+        print(json.dumps({name: str(path) for name, path in places.items()}))
+    else:
+        for name, path in places.items():
+            print(f"{name:>9}: {path}")
+    return 0
 
 
 def _run_gui(context: AppContext) -> int:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import os
 from dataclasses import dataclass
 
-from app.paths import DataPaths, resolve_data_dir
+from app.paths import DATA_DIR_ENV, DataPaths, resolve_data_dir
 from app.settings import SettingsStore
 
 __all__ = ["AppContext"]
@@ -20,4 +21,7 @@ class AppContext:
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> AppContext:
         paths = resolve_data_dir(args.data_dir).ensure()
+        # One answer for the whole process and its children: code that resolves the data
+        # folder on its own (Godot's private XDG folders, helper processes) sees the flag too.
+        os.environ[DATA_DIR_ENV] = str(paths.root)
         return cls(paths=paths, settings=SettingsStore(paths.settings_file), args=args)

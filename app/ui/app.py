@@ -31,6 +31,7 @@ from app.ui.actions import ShellActions
 from app.ui.audio_output import best_sink
 from app.ui.chat_panel import ChatPanel
 from app.ui.gc_guard import GuiThreadCollector
+from app.ui.inapp_keys import InAppKeyFeeder
 from app.ui.models_page import ModelsPage
 from app.ui.privacy_page import PrivacyPage
 from app.ui.resources import ICON_NAME, icon_path
@@ -92,6 +93,10 @@ class Shell:
         self.trigger_relay.triggered.connect(self._shortcut_triggered)
         self.window.add_page("Developer › Shortcuts", ShortcutsDevPage(self.shortcuts))
         self._bind_action_shortcuts()
+        self.key_feeder = InAppKeyFeeder(self.shortcuts)
+        app = QApplication.instance()
+        if app is not None:
+            app.installEventFilter(self.key_feeder)
         self.tray: QSystemTrayIcon | None = None
         if QSystemTrayIcon.isSystemTrayAvailable():
             self.tray = build_tray(self.actions, self.icon)
@@ -155,6 +160,9 @@ class Shell:
 
     def shutdown(self) -> None:
         """Quit order: stop talking, release the keys, stop Godot, then flush analytics."""
+        app = QApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self.key_feeder)
         self.speaker.close(drain=False)
         self.playback.close(drain=False)
         self.shortcuts.close()

@@ -29,3 +29,26 @@ def test_data_dir_precedence(tmp_path: Path) -> None:
         == tmp_path / "a"
     assert resolve_data_dir(None, {"COMPANION_STAGE_DATA_DIR": str(tmp_path / "b")}).root == tmp_path / "b"
     assert resolve_data_dir(None, {}).root.name == "companion-stage"
+
+
+def test_the_data_dir_flag_reaches_every_resolver_and_child(tmp_path: Path) -> None:
+    chosen = tmp_path / "portable"
+    out = subprocess.run(
+        [sys.executable, "-c",
+         "import sys; from app.context import AppContext; from app.cli import build_parser;"
+         "from app.paths import resolve_data_dir;"
+         "AppContext.from_args(build_parser().parse_args(sys.argv[1:]));"
+         "print(resolve_data_dir().root)", "--data-dir", str(chosen)],
+        capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == str(chosen.resolve())
+
+
+def test_where_prints_the_data_layout(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    assert main(["--data-dir", str(tmp_path / "d"), "where", "--json"]) == 0
+    places = json.loads(capsys.readouterr().out)
+    root = (tmp_path / "d").resolve()
+    assert places == {"dataDir": str(root), "settings": str(root / "settings.json"),
+                      "models": str(root / "models"), "stage": str(root / "stage"),
+                      "logs": str(root / "logs")}
