@@ -50,3 +50,71 @@ def engine(db_url: str) -> Iterator[Engine]:
 @pytest.fixture
 def store(engine: Engine) -> Store:
     return Store(engine)
+
+
+# -- the whole server on loopback -------------------------------------------------------------
+
+from collections.abc import Callable  # noqa: E402
+from contextlib import AbstractContextManager, ExitStack, contextmanager  # noqa: E402
+from dataclasses import dataclass  # noqa: E402
+
+from opentelemetry.sdk.trace import TracerProvider  # noqa: E402
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor  # noqa: E402
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter  # noqa: E402
+
+from app.server.app import ServerOptions, create_app  # noqa: E402
+from app.server.config import BILLING_RATE, STREAMING_TTS_UPSTREAM  # noqa: E402
+from app.server.store import User  # noqa: E402
+from app.speech.engine import EngineOptions, EngineThread, StreamingEngine  # noqa: E402
+from tests.unit.server.harness import RunningServer  # noqa: E402
+
+
+@dataclass
+class Stack:
+    server: RunningServer
+    store: Store
+    token: str
+    user: User
+    upstream: EngineThread | None
+    spans: InMemorySpanExporter
+
+    def balance(self) -> int:
+        return self.store.balance(self.user.id)
+
+
+StackFactory = Callable[..., AbstractContextManager[Stack]]
+
+
+@pytest.fixture
+def make_stack(store: Store) -> StackFactory:
+    """Start an upstream (a real engine, or ``upstream_url``/"builtin") and the server."""
+
+    @contextmanager
+    def factory(*, flux: int = 100, rate: int | None = 10, seed: bool = True,
+                engine_cls: type[StreamingEngine] = StreamingEngine,
+                engine_options: EngineOptions | None = None, upstream_url: str | None = None,
+                builtin: EngineOptions | None = None, **limits: object) -> Iterator[Stack]:
+        with ExitStack() as stack:
+            upstream = None
+            if upstream_url is None:
+                upstream = stack.enter_context(EngineThread(engine=engine_cls(engine_options)))
+                upstream_url = upstream.url
+            if seed:
+                store.set_config(STREAMING_TTS_UPSTREAM, {"url": upstream_url, "provider": "piper",
+                                                          "model": "piper-medium"})
+            if rate is not None:
+                store.set_config(BILLING_RATE, {"flux_per_100_words": rate})
+            token, user = store.create_token("ada")
+            if flux:
+                user = store.grant("ada", flux)
+            exporter = InMemorySpanExporter()
+            provider = TracerProvider()
+            provider.add_span_processor(SimpleSpanProcessor(exporter))
+            from app.server.state import Limits
+
+            options = ServerOptions(engine=store.engine, tracer_provider=provider, builtin=builtin,
+                                    limits=Limits(**limits))  # type: ignore[arg-type]
+            server = stack.enter_context(RunningServer(create_app(options)))
+            yield Stack(server, store, token, user, upstream, exporter)
+
+    return factory
