@@ -118,9 +118,13 @@ def _serve(ctx: AppContext) -> int:
     app = create_app(ServerOptions(engine=engine, tracer_provider=tracer_provider(args.otel_exporter)))
     print(f"companion-stage speech server on http://{args.host}:{args.port} "
           f"(database: {engine.url.render_as_string()})", flush=True)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="info", ws_max_size=2**20,
-                proxy_headers=True)
+    uvicorn.run(app, host=args.host, port=args.port, log_level=_uvicorn_level(ctx), ws_max_size=2**20,
+                ws="websockets-sansio", proxy_headers=True)
     return 0
+
+
+def _uvicorn_level(ctx: AppContext) -> str:
+    return str(getattr(ctx.args, "log_level", "info") or "info")
 
 
 def _token_create(ctx: AppContext) -> int:

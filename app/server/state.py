@@ -7,6 +7,8 @@ on the loop's thread pool through :meth:`ServerState.db`.
 from __future__ import annotations
 
 import asyncio
+import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Final, TypeVar
@@ -24,6 +26,8 @@ __all__ = ["Limits", "ServerState", "SessionConfig"]
 T = TypeVar("T")
 
 CONFIG_MISSING: Final = "config-missing"
+#: config entries are re-read at most this often (a change applies within it)
+CONFIG_TTL_S: Final = 1.0
 
 
 @dataclass(frozen=True)
@@ -52,12 +56,30 @@ class ServerState:
     analytics: ServerAnalytics
     upstreams: Upstreams
     limits: Limits = field(default_factory=Limits)
+    _cached: tuple[float, SessionConfig | ServerError] | None = field(default=None, repr=False)
+    _cache_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     async def db(self, fn: Callable[..., T], *args: object) -> T:
         return await asyncio.to_thread(fn, *args)
 
     def session_config(self) -> SessionConfig:
-        """The upstream and billing rate; ServerError(config-missing/config-invalid) otherwise."""
+        """The upstream and billing rate; ServerError(config-missing/config-invalid) otherwise.
+
+        Read once per second at most: every session needs it, and it rarely changes.
+        """
+        with self._cache_lock:
+            cached = self._cached
+            if cached is None or time.monotonic() >= cached[0]:
+                try:
+                    value: SessionConfig | ServerError = self._read_config()
+                except ServerError as exc:
+                    value = exc
+                cached = self._cached = (time.monotonic() + CONFIG_TTL_S, value)
+        if isinstance(cached[1], ServerError):
+            raise cached[1]
+        return cached[1]
+
+    def _read_config(self) -> SessionConfig:
         raw_upstream = self.store.get_config(STREAMING_TTS_UPSTREAM)
         raw_rate = self.store.get_config(BILLING_RATE)
         missing = [k for k, v in ((STREAMING_TTS_UPSTREAM, raw_upstream), (BILLING_RATE, raw_rate))

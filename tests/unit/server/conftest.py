@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import itertools
+import time
 from collections.abc import Iterator
+from typing import Any
 
 import psycopg
 import pytest
@@ -80,6 +82,14 @@ class Stack:
 
     def balance(self) -> int:
         return self.store.balance(self.user.id)
+
+    def finished_spans(self, count: int, timeout: float = 15.0) -> list[Any]:
+        """The spans once ``count`` have ended (a span ends just after the client's close)."""
+        deadline = time.monotonic() + timeout
+        while len(spans := self.spans.get_finished_spans()) < count:
+            assert time.monotonic() < deadline, f"{len(spans)} of {count} spans ended"
+            time.sleep(0.02)
+        return list(spans)
 
 
 StackFactory = Callable[..., AbstractContextManager[Stack]]

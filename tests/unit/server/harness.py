@@ -29,7 +29,8 @@ __all__ = ["ReportsOnCancel", "RunningServer", "Transcript", "session", "tone"]
 class RunningServer:
     def __init__(self, app: Starlette) -> None:
         config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning",
-                                ws_max_size=2**20, lifespan="on")
+                                ws_max_size=2**20, lifespan="on",
+                                ws="websockets-sansio")
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, name="test-server", daemon=True)
 

@@ -32,7 +32,7 @@ def test_fifty_concurrent_sessions_are_forwarded_and_billed_once(make_stack: Sta
         rows = [r for r in s.store.ledger("ada", limit=1000) if r.kind == "session"]
         assert sorted(r.session_id for r in rows) == sorted(ids)
         assert s.balance() == 10_000 - SESSIONS * words
-        outcomes = [sp.attributes["session.outcome"] for sp in s.spans.get_finished_spans()]
+        outcomes = [sp.attributes["session.outcome"] for sp in s.finished_spans(SESSIONS)]
         assert outcomes == ["finished"] * SESSIONS
 
 

@@ -21,7 +21,7 @@ def test_session_span_carries_user_model_voice_words_and_flux(make_stack: StackF
         t = session(s.server.ws_url, s.token, ["Five little words here. And three more."],
                     voice="en_US-joe-medium")
         usage = t.last("session.finished")["payload"]["usage"]
-        spans = s.spans.get_finished_spans()
+        spans = s.finished_spans(1)
         assert [sp.name for sp in spans] == ["tts.session"]
         attrs = dict(spans[0].attributes or {})
         assert attrs["enduser.id"] == s.user.public_id

@@ -84,7 +84,7 @@ def test_preflight_refuses_without_flux_and_opens_no_upstream(make_stack: StackF
         assert t.events == [{"event": "error", "code": "insufficient-flux",
                              "message": t.events[0]["message"], "balance": 0}]
         assert s.upstream.engine.received == []  # type: ignore[union-attr]
-        [span] = s.spans.get_finished_spans()
+        [span] = s.finished_spans(1)
         assert span.attributes["session.outcome"] == "insufficient-flux"
 
 
@@ -124,7 +124,7 @@ def test_upstream_closing_before_finished_is_upstream_closed_and_free(make_stack
         assert (err["code"], err["closeCode"]) == ("upstream-closed", 4000)
         assert t.close_code == 1011
         assert s.balance() == 100
-        [span] = s.spans.get_finished_spans()
+        [span] = s.finished_spans(1)
         assert span.attributes["session.outcome"] == "upstream-closed"
         assert span.attributes["flux.charged"] == 0
 
@@ -173,7 +173,7 @@ def test_client_gone_mid_stream_bills_what_upstream_reports(make_stack: StackFac
         row = s.store.ledger("ada")[0]
         assert 4 <= row.words < 14  # only what was spoken, not the whole text
         assert row.flux_charged == row.words and s.balance() == 100 - row.words
-        span = s.spans.get_finished_spans()[-1]
+        span = s.finished_spans(1)[-1]
         assert span.attributes["session.outcome"] == "client-gone-billed"
 
 
@@ -185,8 +185,7 @@ def test_client_gone_without_usage_bills_nothing(make_stack: StackFactory) -> No
             ws.send(json.dumps({"event": "text", "text": "One sentence here. Two sentences there. Three"}))
             while not isinstance(ws.recv(30), bytes):
                 pass
-        _wait(lambda: len(s.spans.get_finished_spans()) == 1)
-        assert s.spans.get_finished_spans()[0].attributes["session.outcome"] == "client-gone"
+        assert s.finished_spans(1)[0].attributes["session.outcome"] == "client-gone"
         assert s.balance() == 100 and s.store.ledger("ada")[0].kind == "grant"
 
 
