@@ -85,8 +85,9 @@ def read_wav(data: bytes) -> Audio:
             fmt, channels, rate = struct.unpack("<HHI", data[body : body + 8])
             width = struct.unpack("<H", data[body + 14 : body + 16])[0] // 8
             if fmt not in (1, 0xFFFE) or width != SAMPLE_WIDTH:
-                raise SpeechError(f"unsupported WAV encoding (format {fmt}, {width * 8} bit)",
-                                  reason="bad-audio")
+                raise SpeechError(
+                    f"unsupported WAV encoding (format {fmt}, {width * 8} bit)", reason="bad-audio"
+                )
         elif kind == b"data":
             if not rate:
                 raise SpeechError("WAV data before its format chunk", reason="bad-audio")

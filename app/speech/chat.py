@@ -22,8 +22,10 @@ from app.speech.speaker import Speaker
 
 __all__ = ["ChatEndpoint", "Conversation", "stream_chat"]
 
-SYSTEM_PROMPT = ("You are a friendly desktop companion. Answer in a few short spoken sentences; "
-                 "no markdown, no lists.")
+SYSTEM_PROMPT = (
+    "You are a friendly desktop companion. Answer in a few short spoken sentences; "
+    "no markdown, no lists."
+)
 
 
 @dataclass(frozen=True)
@@ -39,12 +41,21 @@ class ChatEndpoint:
         return cls(settings.chat_base_url.rstrip("/"), settings.chat_model, settings.chat_api_key)
 
 
-def stream_chat(endpoint: ChatEndpoint, messages: list[dict[str, str]], *,
-                cancel: threading.Event | None = None, timeout: float = 120.0) -> Iterator[str]:
+def stream_chat(
+    endpoint: ChatEndpoint,
+    messages: list[dict[str, str]],
+    *,
+    cancel: threading.Event | None = None,
+    timeout: float = 120.0,
+) -> Iterator[str]:
     """Yield the reply's text deltas as the server streams them."""
     body = {"model": endpoint.model, "messages": messages, "stream": True}
-    with open_request(f"{endpoint.base_url}/chat/completions", api_key=endpoint.api_key, body=body,
-                      timeout=timeout) as resp:
+    with open_request(
+        f"{endpoint.base_url}/chat/completions",
+        api_key=endpoint.api_key,
+        body=body,
+        timeout=timeout,
+    ) as resp:
         for raw in resp:
             if cancel is not None and cancel.is_set():
                 return
@@ -57,7 +68,9 @@ def stream_chat(endpoint: ChatEndpoint, messages: list[dict[str, str]], *,
             try:
                 chunk = json.loads(data)
             except ValueError as exc:
-                raise SpeechError("the chat server sent a malformed event", reason="chat-bad-stream") from exc
+                raise SpeechError(
+                    "the chat server sent a malformed event", reason="chat-bad-stream"
+                ) from exc
             if isinstance(chunk, dict) and "error" in chunk:
                 raise SpeechError(f"the chat server failed: {chunk['error']}", reason="chat-error")
             for choice in chunk.get("choices", []) if isinstance(chunk, dict) else []:
@@ -71,8 +84,13 @@ class Conversation:
     speaker: Speaker
     history: list[dict[str, str]] = field(default_factory=list)
 
-    def send(self, text: str, *, on_token: Callable[[str], None] | None = None,
-             cancel: threading.Event | None = None) -> str:
+    def send(
+        self,
+        text: str,
+        *,
+        on_token: Callable[[str], None] | None = None,
+        cancel: threading.Event | None = None,
+    ) -> str:
         """Speak the reply to ``text`` (blocking; run it off the UI thread). Returns the reply."""
         endpoint = ChatEndpoint.from_settings(self.speaker.settings)
         if endpoint is None:

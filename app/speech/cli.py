@@ -8,6 +8,7 @@ whole utterance to a WAV file instead of playing it.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import json
 import threading
@@ -36,7 +37,9 @@ def register(subparsers: Any) -> None:
     say.add_argument("--provider", help="provider id (default: the one in settings)")
     say.add_argument("--voice")
     say.add_argument("--model")
-    say.add_argument("--out", type=Path, metavar="FILE.wav", help="write a WAV file instead of playing")
+    say.add_argument(
+        "--out", type=Path, metavar="FILE.wav", help="write a WAV file instead of playing"
+    )
     say.add_argument("--json", action="store_true")
     say.set_defaults(run=_say)
 
@@ -61,9 +64,15 @@ def register(subparsers: Any) -> None:
 def _settings(ctx: AppContext) -> SpeechSettings:
     settings = ctx.settings.load().settings.speech
     args = ctx.args
-    overrides = {k: v for k, v in (("provider", getattr(args, "provider", None)),
-                                   ("voice", getattr(args, "voice", None)),
-                                   ("model", getattr(args, "model", None))) if v is not None}
+    overrides = {
+        k: v
+        for k, v in (
+            ("provider", getattr(args, "provider", None)),
+            ("voice", getattr(args, "voice", None)),
+            ("model", getattr(args, "model", None)),
+        )
+        if v is not None
+    }
     if "provider" in overrides and overrides["provider"] != settings.provider:
         # another provider's voice/model would be meaningless
         overrides.setdefault("voice", "")
@@ -79,12 +88,17 @@ def _say(ctx: AppContext) -> int:
     sentences: list[Sentence] = []
     errors: list[SpeechError] = []
     playback = None if args.out else _playback()
-    speaker = Speaker(settings, playback, on_error=errors.append,
-                      on_sentence=lambda _intent, s: sentences.append(s))
+    speaker = Speaker(
+        settings,
+        playback,
+        on_error=errors.append,
+        on_sentence=lambda _intent, s: sentences.append(s),
+    )
     started = time.monotonic()
-    session = speaker.say(args.text)
-    finished = session.wait(SAY_TIMEOUT_S)
+    ok = False
     try:
+        session = speaker.say(args.text)
+        finished = session.wait(SAY_TIMEOUT_S)
         if not finished:
             raise SpeechError("speaking took too long", reason="synthesis-timeout")
         if errors:
@@ -96,12 +110,20 @@ def _say(ctx: AppContext) -> int:
             raise SpeechError("the voice returned no audio", reason="no-audio")
         if args.out:
             audio.write_wav(args.out)
+        ok = True
     finally:
-        speaker.close(drain=True, timeout=audio_timeout(sentences))
-    summary = {"ok": True, "provider": settings.provider, "transport": session.transport,
-               "sentences": len(sentences), "seconds": round(audio.duration, 3),
-               "sampleRate": audio.sample_rate, "out": str(args.out) if args.out else None,
-               "elapsed": round(time.monotonic() - started, 3)}
+        # success: let the voice finish; failure: stop at once
+        speaker.close(drain=ok, timeout=audio_timeout(sentences))
+    summary = {
+        "ok": True,
+        "provider": settings.provider,
+        "transport": session.transport,
+        "sentences": len(sentences),
+        "seconds": round(audio.duration, 3),
+        "sampleRate": audio.sample_rate,
+        "out": str(args.out) if args.out else None,
+        "elapsed": round(time.monotonic() - started, 3),
+    }
     if args.json:
         print(json.dumps(summary))
     elif args.out:
@@ -129,8 +151,10 @@ def _playback() -> Any:
 
 
 def _providers(ctx: AppContext) -> int:
-    rows = [{"id": d.id, "name": d.name, "transport": d.transport, "description": d.description}
-            for d in default_registry().definitions()]
+    rows = [
+        {"id": d.id, "name": d.name, "transport": d.transport, "description": d.description}
+        for d in default_registry().definitions()
+    ]
     if ctx.args.json:
         print(json.dumps(rows))
     else:
@@ -157,13 +181,14 @@ def _engine(ctx: AppContext) -> int:
     from app.speech.engine import EngineOptions, EngineThread
 
     args = ctx.args
-    options = EngineOptions(host=args.host, port=args.port, token=args.token,
-                            latency_s=args.latency_ms / 1000)
+    options = EngineOptions(
+        host=args.host, port=args.port, token=args.token, latency_s=args.latency_ms / 1000
+    )
     with EngineThread(options) as engine:
-        print(f"streaming TTS engine on {engine.url} (voices: {engine.http_base}/api/voices)",
-              flush=True)
-        try:
+        print(
+            f"streaming TTS engine on {engine.url} (voices: {engine.http_base}/api/voices)",
+            flush=True,
+        )
+        with contextlib.suppress(KeyboardInterrupt):
             threading.Event().wait()
-        except KeyboardInterrupt:
-            pass
     return 0

@@ -16,5 +16,10 @@ def provider_config(settings: SpeechSettings, definition: ProviderDefinition) ->
         base_url, api_key = settings.rest_base_url, settings.rest_api_key
     else:
         base_url, api_key = "", ""
-    return ProviderConfig(model=settings.model, voice=settings.voice, base_url=base_url,
-                          api_key=api_key, buffer_session=settings.buffer_session)
+    return ProviderConfig(
+        model=settings.model,
+        voice=settings.voice,
+        base_url=base_url,
+        api_key=api_key,
+        buffer_session=settings.buffer_session,
+    )

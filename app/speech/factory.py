@@ -29,30 +29,54 @@ class SessionChoice:
     reason: str
 
 
-def choose_adapter(registry: ProviderRegistry, provider_id: str, config: ProviderConfig, *,
-                   playback_available: bool) -> SessionChoice:
+def choose_adapter(
+    registry: ProviderRegistry,
+    provider_id: str,
+    config: ProviderConfig,
+    *,
+    playback_available: bool,
+) -> SessionChoice:
     definition = registry.definition(provider_id)
     if definition.transport == "bidirectional-ws":
         if not config.voice:
-            return SessionChoice("segmenter", DEFAULT_PROVIDER,
-                                 "the streaming snapshot has no voice: the offline voice speaks")
+            return SessionChoice(
+                "segmenter",
+                DEFAULT_PROVIDER,
+                "the streaming snapshot has no voice: the offline voice speaks",
+            )
         if not playback_available:
-            return SessionChoice("segmenter", provider_id,
-                                 "playback is unavailable: chunks are synthesised one by one")
+            return SessionChoice(
+                "segmenter",
+                provider_id,
+                "playback is unavailable: chunks are synthesised one by one",
+            )
         return SessionChoice("streaming", provider_id, "the provider streams")
     return SessionChoice("segmenter", provider_id, "the provider synthesises chunk by chunk")
 
 
-def create_session(registry: ProviderRegistry, provider_id: str, config: ProviderConfig, *,
-                   callbacks: SessionCallbacks | None = None, playback_available: bool = True,
-                   segmenter_options: SegmenterOptions | None = None) -> TtsSession:
+def create_session(
+    registry: ProviderRegistry,
+    provider_id: str,
+    config: ProviderConfig,
+    *,
+    callbacks: SessionCallbacks | None = None,
+    playback_available: bool = True,
+    segmenter_options: SegmenterOptions | None = None,
+) -> TtsSession:
     choice = choose_adapter(registry, provider_id, config, playback_available=playback_available)
-    log.speech.info("speech session: %s adapter via %s (%s)", choice.adapter, choice.provider_id,
-                    choice.reason)
+    log.speech.info(
+        "speech session: %s adapter via %s (%s)", choice.adapter, choice.provider_id, choice.reason
+    )
     if choice.adapter == "streaming":
-        return StreamingSession(config.base_url, token=config.api_key, model=config.model,
-                                voice=config.voice, response_format=config.response_format,
-                                buffer_session=config.buffer_session, callbacks=callbacks)
+        return StreamingSession(
+            config.base_url,
+            token=config.api_key,
+            model=config.model,
+            voice=config.voice,
+            response_format=config.response_format,
+            buffer_session=config.buffer_session,
+            callbacks=callbacks,
+        )
     provider_config = config if choice.provider_id == provider_id else ProviderConfig()
     provider: Provider = registry.create(choice.provider_id, provider_config)
     return SegmenterSession(provider, callbacks, segmenter_options)

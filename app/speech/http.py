@@ -27,22 +27,28 @@ def _request(url: str, *, api_key: str, body: Any | None = None) -> urllib.reque
         headers["Content-Type"] = "application/json"
     if api_key:
         headers["Authorization"] = f"Bearer {api_key}"
-    return urllib.request.Request(url, data=data, headers=headers, method="POST" if body is not None else "GET")
+    return urllib.request.Request(
+        url, data=data, headers=headers, method="POST" if body is not None else "GET"
+    )
 
 
 @contextmanager
-def open_request(url: str, *, api_key: str = "", body: Any | None = None,
-                 timeout: float = 30.0) -> Iterator[IO[bytes]]:
+def open_request(
+    url: str, *, api_key: str = "", body: Any | None = None, timeout: float = 30.0
+) -> Iterator[IO[bytes]]:
     if not url.startswith(("http://", "https://")):
         raise SpeechError(f"not an http(s) URL: {url!r}", reason="bad-url")
     try:
-        with urllib.request.urlopen(_request(url, api_key=api_key, body=body), timeout=timeout) as resp:
+        with urllib.request.urlopen(
+            _request(url, api_key=api_key, body=body), timeout=timeout
+        ) as resp:
             yield resp
     except urllib.error.HTTPError as exc:
         detail = _error_detail(exc)
         if exc.code in (401, 403):
-            raise SpeechError(f"{url} refused the API key ({exc.code}): {detail}",
-                              reason="auth-failed") from exc
+            raise SpeechError(
+                f"{url} refused the API key ({exc.code}): {detail}", reason="auth-failed"
+            ) from exc
         if exc.code == 404:
             raise SpeechError(f"{url} does not exist (404)", reason="not-found") from exc
         raise SpeechError(f"{url} answered {exc.code}: {detail}", reason="provider-error") from exc

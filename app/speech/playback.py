@@ -41,9 +41,14 @@ class _Item:
 
 
 class Playback:
-    def __init__(self, sink: AudioSink, *, on_mouth: Callable[[float], None] | None = None,
-                 fps: int = DEFAULT_FPS,
-                 on_played: Callable[[PlayedItem], None] | None = None) -> None:
+    def __init__(
+        self,
+        sink: AudioSink,
+        *,
+        on_mouth: Callable[[float], None] | None = None,
+        fps: int = DEFAULT_FPS,
+        on_played: Callable[[PlayedItem], None] | None = None,
+    ) -> None:
         self.sink = sink
         self.fps = fps
         self._on_mouth = on_mouth
@@ -115,7 +120,9 @@ class Playback:
                 self._current = None
                 empty = not self._queue
             if self._on_played is not None:
-                self._on_played(PlayedItem(item.intent, item.text, started, time.monotonic(), completed))
+                self._on_played(
+                    PlayedItem(item.intent, item.text, started, time.monotonic(), completed)
+                )
             if empty:
                 self._mouth(0.0)
                 with self._cond:

@@ -34,15 +34,31 @@ __all__ = [
 
 DEFAULT_SAMPLE_RATE: Final = 22050
 CLIENT_EVENTS: Final = frozenset({"start", "text", "finish", "cancel"})
-SERVER_EVENTS: Final = frozenset({
-    "session.started", "sentence.start", "sentence.end", "subtitle", "session.finished", "error",
-})
+SERVER_EVENTS: Final = frozenset(
+    {
+        "session.started",
+        "sentence.start",
+        "sentence.end",
+        "subtitle",
+        "session.finished",
+        "error",
+    }
+)
 
 
-def start_frame(*, model: str, voice: str, response_format: str = "pcm",
-                extra_body: dict[str, Any] | None = None) -> str:
-    frame: dict[str, Any] = {"event": "start", "model": model, "voice": voice,
-                             "response_format": response_format}
+def start_frame(
+    *,
+    model: str,
+    voice: str,
+    response_format: str = "pcm",
+    extra_body: dict[str, Any] | None = None,
+) -> str:
+    frame: dict[str, Any] = {
+        "event": "start",
+        "model": model,
+        "voice": voice,
+        "response_format": response_format,
+    }
     if extra_body:
         frame["extra_body"] = extra_body
     return json.dumps(frame)
@@ -94,7 +110,9 @@ def parse_server_event(raw: str) -> ServerEvent:
     try:
         data = json.loads(raw)
     except ValueError as exc:
-        raise SpeechError("the streaming voice sent a frame that is not JSON", reason="bad-frame") from exc
+        raise SpeechError(
+            "the streaming voice sent a frame that is not JSON", reason="bad-frame"
+        ) from exc
     if not isinstance(data, dict) or not isinstance(data.get("event"), str):
         raise SpeechError("the streaming voice sent a frame without an event", reason="bad-frame")
     payload = data.get("payload")

@@ -49,8 +49,10 @@ class ProviderRegistry:
             return self._entries[provider_id]
         except KeyError:
             known = ", ".join(self._entries)
-            raise SpeechError(f"unknown speech provider {provider_id!r} (known: {known})",
-                              reason="unknown-provider") from None
+            raise SpeechError(
+                f"unknown speech provider {provider_id!r} (known: {known})",
+                reason="unknown-provider",
+            ) from None
 
 
 def default_registry(voice_dirs: tuple[Path, ...] = ()) -> ProviderRegistry:

@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001, RUF002  (CJK and typographic punctuation is the point here)
 """Cut streaming LLM text into speakable chunks as early as a natural pause allows.
 
 Pure and incremental: ``feed`` takes text as it streams (in any split, even inside a
@@ -91,7 +92,9 @@ class Segmenter:
             self._buf += part
             out.extend(self._scan(final=False))
             if marker is not None:
-                out.extend(self._take(len(self._buf), "flush" if marker == FLUSH_MARKER else "special"))
+                out.extend(
+                    self._take(len(self._buf), "flush" if marker == FLUSH_MARKER else "special")
+                )
         return out
 
     def flush(self) -> list[Chunk]:
@@ -174,7 +177,9 @@ class Segmenter:
         # a word boundary: whitespace after text, or between two CJK characters
         prev = buf[i - 1] if i else ""
         at_boundary = ch.isspace() or (
-            bool(prev) and is_cjk(prev) and (is_cjk(ch) or is_word_char(ch))
+            bool(prev)
+            and is_cjk(prev)
+            and (is_cjk(ch) or is_word_char(ch))
             and not (is_kana(prev) and is_kana(ch))  # never inside a run of kana
         )
         if at_boundary and count_words(buf[:i]) >= limit:
@@ -185,8 +190,9 @@ class Segmenter:
         """Swallow the rest of a punctuation run and any closing quotes/brackets after it."""
         while True:
             nxt = self._char(end, final=final)
-            if nxt and (nxt in _CLOSERS or nxt in HARD_PUNCTUATION and nxt != "\n"
-                        or nxt in "?？!！"):
+            if nxt and (
+                nxt in _CLOSERS or (nxt in HARD_PUNCTUATION and nxt != "\n") or nxt in "?？!！"
+            ):
                 end += 1
                 continue
             return end

@@ -24,8 +24,12 @@ _END = None
 class SegmenterSession(TtsSession):
     transport = "segmenter"
 
-    def __init__(self, provider: Provider, callbacks: SessionCallbacks | None = None,
-                 options: SegmenterOptions | None = None) -> None:
+    def __init__(
+        self,
+        provider: Provider,
+        callbacks: SessionCallbacks | None = None,
+        options: SegmenterOptions | None = None,
+    ) -> None:
         super().__init__(callbacks)
         self.provider = provider
         self._segmenter = Segmenter(options)

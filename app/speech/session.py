@@ -64,20 +64,22 @@ class TtsSession(ABC):
         return self._state
 
     def append_text(self, text: str) -> None:
-        if text and self._state == "open":
-            self._on_text(text)
+        with self._lock:  # never let text slip in behind finish_input or cancel
+            if text and self._state == "open":
+                self._on_text(text)
 
     def append_special(self, token: str) -> None:
         """A special token (e.g. an emotion tag) stood here: end the current chunk."""
-        if self._state == "open":
-            self._on_special(token)
+        with self._lock:
+            if self._state == "open":
+                self._on_special(token)
 
     def finish_input(self) -> None:
         with self._lock:
             if self._state != "open":
                 return
             self._state = "finishing"
-        self._on_finish_input()
+            self._on_finish_input()
 
     def end(self, timeout: float | None = None) -> bool:
         """Finish the input, wait for the last sentence, release the transport."""
@@ -113,12 +115,18 @@ class TtsSession(ABC):
 
     def _emit_error(self, error: CompanionError) -> None:
         """Report a failure and end the session (on_error, then on_done)."""
-        exc = error if isinstance(error, SpeechError) else SpeechError(error.message, reason=error.reason)
+        exc = (
+            error
+            if isinstance(error, SpeechError)
+            else SpeechError(error.message, reason=error.reason)
+        )
         with self._lock:
             if self._state in ("done", "cancelled"):
                 return
             self.error = exc
-            log.speech.warning("%s session failed: %s [%s]", self.transport, exc.message, exc.reason)
+            log.speech.warning(
+                "%s session failed: %s [%s]", self.transport, exc.message, exc.reason
+            )
             self._call(self.callbacks.on_error, exc)
         self._emit_done()
 
@@ -151,5 +159,5 @@ class TtsSession(ABC):
     @abstractmethod
     def _on_cancel(self) -> None: ...
 
-    def _release(self) -> None:
+    def _release(self) -> None:  # noqa: B027 - optional hook, most adapters hold nothing
         """Free the transport (idempotent)."""

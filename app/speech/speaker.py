@@ -24,22 +24,38 @@ from app.speech.session import Sentence, SessionCallbacks, TtsSession
 __all__ = ["Speaker"]
 
 #: settings whose change makes the running utterance wrong (voice, server, credentials)
-_SWAP_FIELDS = ("provider", "model", "voice", "rest_base_url", "rest_api_key", "stream_url",
-                "stream_token", "buffer_session")
+_SWAP_FIELDS = (
+    "provider",
+    "model",
+    "voice",
+    "rest_base_url",
+    "rest_api_key",
+    "stream_url",
+    "stream_token",
+    "buffer_session",
+)
 
 _intents = itertools.count(1)
 
 
 class Speaker:
-    def __init__(self, settings: SpeechSettings, playback: Playback | None, *,
-                 registry: ProviderRegistry | None = None,
-                 on_error: Callable[[SpeechError], None] | None = None,
-                 on_sentence: Callable[[str, Sentence], None] | None = None) -> None:
+    def __init__(
+        self,
+        settings: SpeechSettings,
+        playback: Playback | None,
+        *,
+        registry: ProviderRegistry | None = None,
+        on_error: Callable[[SpeechError], None] | None = None,
+        on_sentence: Callable[[str, Sentence], None] | None = None,
+        on_started: Callable[[str, str], None] | None = None,
+    ) -> None:
+        """``on_started(transport, provider_id)`` is for analytics (never the text)."""
         self.settings = dataclasses.replace(settings)
         self.playback = playback
         self.registry = registry or default_registry()
         self._on_error = on_error
         self._on_sentence = on_sentence
+        self._on_started = on_started
         self._lock = threading.Lock()
         self._current: tuple[str, TtsSession] | None = None
         self._closed = False
@@ -58,13 +74,18 @@ class Speaker:
             intent = f"intent-{next(_intents)}"
             definition = self.registry.definition(self.settings.provider)
             session = create_session(
-                self.registry, self.settings.provider, provider_config(self.settings, definition),
-                callbacks=SessionCallbacks(on_sentence=lambda s: self._sentence(intent, s),
-                                           on_error=self._error),
+                self.registry,
+                self.settings.provider,
+                provider_config(self.settings, definition),
+                callbacks=SessionCallbacks(
+                    on_sentence=lambda s: self._sentence(intent, s), on_error=self._error
+                ),
                 playback_available=self.playback is not None and self.playback.available,
             )
             self._current = (intent, session)
-            return session
+        if self._on_started is not None:
+            self._on_started(session.transport, self.settings.provider)
+        return session
 
     def say(self, text: str) -> TtsSession:
         session = self.begin()

@@ -10,7 +10,6 @@ sentence instead of being lost.
 
 from __future__ import annotations
 
-import contextlib
 import queue
 import threading
 from typing import Any
@@ -39,18 +38,30 @@ _STOP = None
 class StreamingSession(TtsSession):
     transport = "streaming"
 
-    def __init__(self, url: str, *, token: str = "", model: str = "", voice: str = "",
-                 response_format: str = "pcm", extra_body: dict[str, Any] | None = None,
-                 buffer_session: bool = False, callbacks: SessionCallbacks | None = None,
-                 open_timeout: float = 10.0) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        token: str = "",
+        model: str = "",
+        voice: str = "",
+        response_format: str = "pcm",
+        extra_body: dict[str, Any] | None = None,
+        buffer_session: bool = False,
+        callbacks: SessionCallbacks | None = None,
+        open_timeout: float = 10.0,
+    ) -> None:
         super().__init__(callbacks)
         self.url = url
         self._token = token
         self._buffer_session = buffer_session
         self._open_timeout = open_timeout
         self._outbox: queue.Queue[str | None] = queue.Queue()
-        self._outbox.put(start_frame(model=model, voice=voice, response_format=response_format,
-                                     extra_body=extra_body))
+        self._outbox.put(
+            start_frame(
+                model=model, voice=voice, response_format=response_format, extra_body=extra_body
+            )
+        )
         self._ws: ClientConnection | None = None
         self._ws_lock = threading.Lock()
         # receive-side state, touched only by the receiving thread
@@ -91,22 +102,35 @@ class StreamingSession(TtsSession):
         headers = {"Authorization": f"Bearer {self._token}"} if self._token else None
         opened = False
         try:
-            with connect(self.url, additional_headers=headers, open_timeout=self._open_timeout,
-                         max_size=None, close_timeout=2) as ws:
+            with connect(
+                self.url,
+                additional_headers=headers,
+                open_timeout=self._open_timeout,
+                max_size=None,
+                close_timeout=2,
+            ) as ws:
                 opened = True
                 self._serve(ws)
         except InvalidStatus as exc:
             status = exc.response.status_code
             reason = "auth-failed" if status in (401, 403) else "stream-refused"
-            self._emit_error(SpeechError(f"the streaming voice at {self.url} refused the connection "
-                                         f"(HTTP {status})", reason=reason))
+            self._emit_error(
+                SpeechError(
+                    f"the streaming voice at {self.url} refused the connection (HTTP {status})",
+                    reason=reason,
+                )
+            )
         except InvalidURI:
             self._emit_error(SpeechError(f"not a WebSocket URL: {self.url!r}", reason="bad-url"))
         except (OSError, InvalidHandshake, TimeoutError) as exc:
             if opened:
                 raise
-            self._emit_error(SpeechError(f"cannot reach the streaming voice at {self.url}: {exc}",
-                                         reason="provider-unreachable"))
+            self._emit_error(
+                SpeechError(
+                    f"cannot reach the streaming voice at {self.url}: {exc}",
+                    reason="provider-unreachable",
+                )
+            )
         finally:
             self._outbox.put(_STOP)
 
@@ -114,10 +138,10 @@ class StreamingSession(TtsSession):
         with self._ws_lock:
             self._ws = ws
         if self.state == "cancelled":
-            with contextlib.suppress(ConnectionClosed):
-                ws.send(cancel_frame())
-            return
-        sender = threading.Thread(target=self._send_loop, args=(ws,), name="tts-stream-send", daemon=True)
+            return  # cancelled while connecting: nothing was said, just close
+        sender = threading.Thread(
+            target=self._send_loop, args=(ws,), name="tts-stream-send", daemon=True
+        )
         sender.start()
         try:
             while True:
@@ -130,9 +154,13 @@ class StreamingSession(TtsSession):
             if self.state not in ("done", "cancelled"):
                 code = exc.rcvd.code if exc.rcvd is not None else 1006
                 why = f": {exc.rcvd.reason}" if exc.rcvd is not None and exc.rcvd.reason else ""
-                self._emit_error(SpeechError(
-                    f"the streaming voice closed the connection (close code {code}{why}) "
-                    "before the session finished", reason="stream-closed"))
+                self._emit_error(
+                    SpeechError(
+                        f"the streaming voice closed the connection (close code {code}{why}) "
+                        "before the session finished",
+                        reason="stream-closed",
+                    )
+                )
         except SpeechError as exc:
             self._emit_error(exc)
 

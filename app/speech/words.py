@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001, RUF002  (CJK and typographic punctuation is the point here)
 """Word counting that works for spaced scripts and for CJK, from Unicode categories alone.
 
 A full word segmenter (ICU, jieba, MeCab) would need native libraries and dictionaries
@@ -47,7 +48,7 @@ def count_words(text: str) -> int:
     in_word = False
     n = len(text)
     for i, ch in enumerate(text):
-        if is_kana(ch) and ch != "ー" or ch == "ー" and kana_run:
+        if (is_kana(ch) and ch != "ー") or (ch == "ー" and kana_run):
             kana_run += 1
             in_word = False
             continue
@@ -61,7 +62,7 @@ def count_words(text: str) -> int:
             if not in_word:
                 words += 1
                 in_word = True
-        elif (ch in _JOINERS and in_word and i + 1 < n and is_word_char(text[i + 1])):
+        elif ch in _JOINERS and in_word and i + 1 < n and is_word_char(text[i + 1]):
             continue  # "don't", "3.14", "well-known" stay one word
         else:
             in_word = False

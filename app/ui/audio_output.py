@@ -12,7 +12,8 @@ import threading
 import time
 from typing import Final
 
-from PySide6.QtMultimedia import QAudio, QAudioFormat, QAudioSink, QMediaDevices
+from PySide6.QtCore import QCoreApplication, QIODevice
+from PySide6.QtMultimedia import QAudioFormat, QAudioSink, QMediaDevices, QtAudio
 
 from app import log
 from app.speech.sinks import AudioSink, NullSink
@@ -22,13 +23,15 @@ __all__ = ["QtAudioSink", "best_sink"]
 #: audio handed to Qt ahead of what is heard; small so lip sync stays in step
 AHEAD_S: Final = 0.08
 
+_cli_app: QCoreApplication | None = None
+
 
 class QtAudioSink:
     audible = True
 
     def __init__(self) -> None:
         self._sink: QAudioSink | None = None
-        self._device = None
+        self._device: QIODevice | None = None
         self._rate = 0
         self._lock = threading.Lock()
 
@@ -52,7 +55,7 @@ class QtAudioSink:
         assert sink is not None and device is not None
         view = memoryview(pcm)
         while view:
-            if sink.state() == QAudio.State.StoppedState and sink.error() != QAudio.Error.NoError:
+            if sink.state() == QtAudio.State.StoppedState and sink.error() != QtAudio.Error.NoError:
                 log.speech.warning("audio output failed: %s", sink.error())
                 return
             free = sink.bytesFree()
@@ -60,7 +63,7 @@ class QtAudioSink:
                 time.sleep(0.005)
                 continue
             written = device.write(bytes(view[:free]))
-            view = view[max(0, written):]
+            view = view[max(0, written) :]
         # pace: return when what is queued in Qt is no more than AHEAD_S
         ahead = (sink.bufferSize() - sink.bytesFree()) / (2 * sample_rate)
         if ahead > AHEAD_S:
@@ -85,6 +88,10 @@ class QtAudioSink:
 
 def best_sink() -> AudioSink:
     """Qt's default output when there is one, else the real-time null sink."""
+    if QCoreApplication.instance() is None:
+        # QtMultimedia needs an application object; the CLI (`say`) has none of its own
+        global _cli_app
+        _cli_app = QCoreApplication([])
     if QMediaDevices.defaultAudioOutput().isNull():
         log.speech.info("no audio output device: speech plays silently (lip sync still runs)")
         return NullSink()

@@ -9,16 +9,33 @@ cancels both.
 from __future__ import annotations
 
 import threading
+from typing import TypeVar
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QFont, QTextCharFormat, QTextCursor
-from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QPushButton, QTextBrowser, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLineEdit,
+    QPushButton,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
 
 from app.errors import CompanionError
 from app.speech.chat import ChatEndpoint, Conversation
 from app.speech.speaker import Speaker
 
 __all__ = ["ChatPanel"]
+
+
+W = TypeVar("W", bound=QWidget)
+
+
+def _named(widget: W, name: str) -> W:
+    """Object names let tests and style sheets find the widgets."""
+    widget.setObjectName(name)
+    return widget
 
 
 class _Signals(QObject):
@@ -38,10 +55,11 @@ class ChatPanel(QWidget):
         self._signals.token.connect(self._on_token)
         self._signals.finished.connect(self._on_finished)
 
-        self.transcript = QTextBrowser(objectName="transcript")
-        self.input = QLineEdit(objectName="input", placeholderText="Say something…")
-        self.send_button = QPushButton("Send", objectName="send")
-        self.stop_button = QPushButton("Stop", objectName="stop", enabled=False)
+        self.transcript = _named(QTextBrowser(), "transcript")
+        self.input = _named(QLineEdit(placeholderText="Say something…"), "input")
+        self.send_button = _named(QPushButton("Send"), "send")
+        self.stop_button = _named(QPushButton("Stop"), "stop")
+        self.stop_button.setEnabled(False)
         row = QHBoxLayout()
         row.addWidget(self.input, 1)
         row.addWidget(self.send_button)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import threading
-from typing import Final
+from typing import Any, Final, TypeVar
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import (
@@ -41,6 +41,15 @@ PREVIEW_TEXT: Final = "Hello! This is how I will sound. Do you like my voice?"
 DEFAULT_ENTRY: Final = "(default)"
 
 
+W = TypeVar("W", bound=QWidget)
+
+
+def _named(widget: W, name: str) -> W:
+    """Object names let tests and style sheets find the widgets."""
+    widget.setObjectName(name)
+    return widget
+
+
 class _Signals(QObject):
     listed = Signal(str, list, list, str)  # provider id, voices [(id, label)], models, error
     previewed = Signal(bool, str)  # ok, message
@@ -49,7 +58,9 @@ class _Signals(QObject):
 class SpeechPage(QWidget):
     settings_changed = Signal(object)  # SpeechSettings
 
-    def __init__(self, store: SettingsStore, speaker: Speaker, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, store: SettingsStore, speaker: Speaker, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("speechPage")
         self.store = store
@@ -61,23 +72,27 @@ class SpeechPage(QWidget):
         self._loading = False
         current = store.load().settings.speech
 
-        self.provider = QComboBox(objectName="provider")
+        self.provider = _named(QComboBox(), "provider")
         for definition in self.registry.definitions():
             self.provider.addItem(definition.name, definition.id)
-            self.provider.setItemData(self.provider.count() - 1, definition.description,
-                                      Qt.ItemDataRole.ToolTipRole)
-        self.model = QComboBox(objectName="model", editable=True)
-        self.voice = QComboBox(objectName="voice", editable=True)
-        self.server_url = QLineEdit(objectName="serverUrl")
-        self.server_key = QLineEdit(objectName="serverKey", echoMode=QLineEdit.EchoMode.Password)
-        self.buffer_session = QCheckBox("Keep streamed audio whole (for voices whose subtitles lag)",
-                                        objectName="bufferSession")
-        self.lip_sync = QCheckBox("Move the avatar's mouth with the voice", objectName="lipSync")
-        self.chat_url = QLineEdit(objectName="chatUrl", placeholderText="e.g. http://127.0.0.1:11434/v1")
-        self.chat_model = QLineEdit(objectName="chatModel")
-        self.chat_key = QLineEdit(objectName="chatKey", echoMode=QLineEdit.EchoMode.Password)
-        self.preview = QPushButton("Preview", objectName="preview")
-        self.status = QLabel(objectName="status", wordWrap=True)
+            self.provider.setItemData(
+                self.provider.count() - 1, definition.description, Qt.ItemDataRole.ToolTipRole
+            )
+        self.model = _named(QComboBox(editable=True), "model")
+        self.voice = _named(QComboBox(editable=True), "voice")
+        self.server_url = _named(QLineEdit(), "serverUrl")
+        self.server_key = _named(QLineEdit(echoMode=QLineEdit.EchoMode.Password), "serverKey")
+        self.buffer_session = _named(
+            QCheckBox("Keep streamed audio whole (for voices whose subtitles lag)"), "bufferSession"
+        )
+        self.lip_sync = _named(QCheckBox("Move the avatar's mouth with the voice"), "lipSync")
+        self.chat_url = _named(
+            QLineEdit(placeholderText="e.g. http://127.0.0.1:11434/v1"), "chatUrl"
+        )
+        self.chat_model = _named(QLineEdit(), "chatModel")
+        self.chat_key = _named(QLineEdit(echoMode=QLineEdit.EchoMode.Password), "chatKey")
+        self.preview = _named(QPushButton("Preview"), "preview")
+        self.status = _named(QLabel(wordWrap=True), "status")
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
         voice_box = QGroupBox("Voice")
@@ -113,7 +128,13 @@ class SpeechPage(QWidget):
             line = combo.lineEdit()
             if line is not None:
                 line.editingFinished.connect(self._save)
-        for edit in (self.server_url, self.server_key, self.chat_url, self.chat_model, self.chat_key):
+        for edit in (
+            self.server_url,
+            self.server_key,
+            self.chat_url,
+            self.chat_model,
+            self.chat_key,
+        ):
             edit.editingFinished.connect(self._save)
         for box in (self.buffer_session, self.lip_sync):
             box.toggled.connect(lambda _on: self._save())
@@ -148,8 +169,9 @@ class SpeechPage(QWidget):
         self.buffer_session.setVisible(streaming)
         self.server_url.setText(s.stream_url if streaming else s.rest_base_url)
         self.server_key.setText(s.stream_token if streaming else s.rest_api_key)
-        self.server_url.setPlaceholderText("ws://host:8787/api/v1/audio/speech/ws" if streaming
-                                           else "https://host/v1")
+        self.server_url.setPlaceholderText(
+            "ws://host:8787/api/v1/audio/speech/ws" if streaming else "https://host/v1"
+        )
 
     @staticmethod
     def _set_combo(combo: QComboBox, value: str) -> None:
@@ -173,7 +195,7 @@ class SpeechPage(QWidget):
     def current_settings(self) -> SpeechSettings:
         base = self.store.load().settings.speech
         streaming = self._definition().transport == "bidirectional-ws"
-        fields = {
+        fields: dict[str, Any] = {
             "provider": str(self.provider.currentData()),
             "model": self._combo_value(self.model),
             "voice": self._combo_value(self.voice),
@@ -184,9 +206,15 @@ class SpeechPage(QWidget):
             "chat_api_key": self.chat_key.text(),
         }
         if streaming:
-            fields |= {"stream_url": self.server_url.text().strip(), "stream_token": self.server_key.text()}
+            fields |= {
+                "stream_url": self.server_url.text().strip(),
+                "stream_token": self.server_key.text(),
+            }
         elif self.server_url.isVisibleTo(self):
-            fields |= {"rest_base_url": self.server_url.text().strip(), "rest_api_key": self.server_key.text()}
+            fields |= {
+                "rest_base_url": self.server_url.text().strip(),
+                "rest_api_key": self.server_key.text(),
+            }
         return dataclasses.replace(base, **fields)
 
     def _save(self) -> None:
@@ -230,9 +258,13 @@ class SpeechPage(QWidget):
             models: list[str] = []
             error = ""
             try:
-                provider = self.registry.create(definition.id, provider_config(settings, definition))
-                voices = [(v.id, v.name if v.name == v.id else f"{v.name} ({v.id})")
-                          for v in provider.voices()]
+                provider = self.registry.create(
+                    definition.id, provider_config(settings, definition)
+                )
+                voices = [
+                    (v.id, v.name if v.name == v.id else f"{v.name} ({v.id})")
+                    for v in provider.voices()
+                ]
                 models = provider.models()
             except CompanionError as exc:
                 error = f"{exc.message} [{exc.reason}]"
@@ -243,8 +275,9 @@ class SpeechPage(QWidget):
 
         threading.Thread(target=work, name="speech-voices", daemon=True).start()
 
-    def _on_listed(self, provider_id: str, voices: list[tuple[str, str]], models: list[str],
-                   error: str) -> None:
+    def _on_listed(
+        self, provider_id: str, voices: list[tuple[str, str]], models: list[str], error: str
+    ) -> None:
         if provider_id != self.provider.currentData():
             return  # the user moved on
         self._loading = True
@@ -282,12 +315,15 @@ class SpeechPage(QWidget):
                 session.cancel("preview-timeout")
                 self._signals.previewed.emit(False, "The voice took too long to answer.")
             elif session.error is not None:
-                self._signals.previewed.emit(False, f"{session.error.message} [{session.error.reason}]")
+                self._signals.previewed.emit(
+                    False, f"{session.error.message} [{session.error.reason}]"
+                )
             elif session.state == "cancelled":
                 self._signals.previewed.emit(False, "Preview stopped.")
             else:
-                self._signals.previewed.emit(True, f"Preview spoken with {self._definition().name} "
-                                                   f"({session.transport}).")
+                self._signals.previewed.emit(
+                    True, f"Preview spoken with {self._definition().name} ({session.transport})."
+                )
 
         threading.Thread(target=work, name="speech-preview", daemon=True).start()
 

@@ -3,7 +3,9 @@
 Sentences are synthesised as soon as the segmenter completes them, one after the
 other, while more text is still arriving; each goes out as ``sentence.start``, its
 audio in binary frames, ``sentence.end``. ``finish`` flushes the rest and ends with
-``session.finished {usage: {text_words}}``. ``GET /api/voices`` on the same port
+``session.finished {usage: {text_words}}``. A client that segments itself sends
+``extra_body: {"segment": false}`` and gets its text spoken as one request.
+``GET /api/voices`` on the same port
 lists the voices. An artificial per-request latency lets the benchmark imitate a
 remote synthesis service.
 """
@@ -46,12 +48,18 @@ def piper_synthesizer(text: str, voice: str) -> Audio:
     return PiperProvider(ProviderConfig(voice=voice)).synthesize(text)
 
 
+def piper_sample_rate(voice: str) -> int:
+    return PiperProvider(ProviderConfig(voice=voice)).sample_rate()
+
+
 def list_voices(provider: str | None = None) -> list[dict[str, str]]:
     """The engine's voices (``GET /api/voices?provider=…``); it serves piper voices only."""
     if provider not in (None, "", "piper"):
         return []
-    return [{"id": v.id, "name": v.name, "language": v.language, "provider": "piper"}
-            for v in PiperProvider(ProviderConfig()).voices()]
+    return [
+        {"id": v.id, "name": v.name, "language": v.language, "provider": "piper"}
+        for v in PiperProvider(ProviderConfig()).voices()
+    ]
 
 
 @dataclass
@@ -63,6 +71,8 @@ class EngineOptions:
     #: artificial delay added to every synthesis request (benchmarks)
     latency_s: float = 0.0
     synthesize: Synthesizer = field(default=piper_synthesizer)
+    #: the voice's sample rate (announced in session.started); raises for unknown voices
+    sample_rate: Callable[[str], int] = field(default=piper_sample_rate)
 
 
 class StreamingEngine:
@@ -86,8 +96,13 @@ class StreamingEngine:
         return f"ws://{self.options.host}:{self.port}{WS_PATH}"
 
     async def start(self) -> None:
-        self._server = await serve(self._session, self.options.host, self.options.port,
-                                   process_request=self._http, max_size=2**20)
+        self._server = await serve(
+            self._session,
+            self.options.host,
+            self.options.port,
+            process_request=self._http,
+            max_size=2**20,
+        )
         log.speech.info("streaming engine listening on %s", self.url)
 
     async def stop(self) -> None:
@@ -102,11 +117,18 @@ class StreamingEngine:
         if parts.path == VOICES_PATH:
             provider = parse_qs(parts.query).get("provider", [None])[0]
             body = json.dumps({"voices": list_voices(provider)}).encode()
-            return Response(200, "OK", Headers([("Content-Type", "application/json"),
-                                                ("Content-Length", str(len(body)))]), body)
+            return Response(
+                200,
+                "OK",
+                Headers([("Content-Type", "application/json"), ("Content-Length", str(len(body)))]),
+                body,
+            )
         if parts.path != WS_PATH:
             return connection.respond(HTTPStatus.NOT_FOUND, "not found\n")
-        if self.options.token and request.headers.get("Authorization") != f"Bearer {self.options.token}":
+        if (
+            self.options.token
+            and request.headers.get("Authorization") != f"Bearer {self.options.token}"
+        ):
             return connection.respond(HTTPStatus.UNAUTHORIZED, "a valid bearer token is required\n")
         return None
 
@@ -152,6 +174,10 @@ class SessionRunner:
             await self._fail("bad-frame", "the first frame must be start")
             return
         self.voice = str(start.get("voice") or "")
+        extra = start.get("extra_body")
+        # {"segment": false}: the client already segmented; speak the text as one request
+        whole = isinstance(extra, dict) and extra.get("segment") is False
+        held: list[str] = []
         texts: list[str] = []
         self.engine.received.append(texts)
         try:
@@ -159,7 +185,9 @@ class SessionRunner:
         except CompanionError as exc:
             await self._fail(exc.reason, exc.message)
             return
-        await self.ws.send(event("session.started", sample_rate=rate, format="pcm_s16le", channels=1))
+        await self.ws.send(
+            event("session.started", sample_rate=rate, format="pcm_s16le", channels=1)
+        )
         worker = asyncio.create_task(self._synthesise_all())
         try:
             async for raw in self.ws:
@@ -171,9 +199,15 @@ class SessionRunner:
                 if frame["event"] == "text":
                     texts.append(frame["text"])
                     self.words += count_words(frame["text"])
+                    if whole:
+                        held.append(frame["text"])
+                        continue
                     for chunk in self.segmenter.feed(frame["text"]):
                         self.chunks.put_nowait(chunk)
                 elif frame["event"] == "finish":
+                    if whole and "".join(held).strip():
+                        text = "".join(held).strip()
+                        self.chunks.put_nowait(Chunk(text, count_words(text), "final"))
                     for chunk in self.segmenter.finish():
                         self.chunks.put_nowait(chunk)
                     self.chunks.put_nowait(None)
@@ -186,9 +220,7 @@ class SessionRunner:
             worker.cancel()
 
     async def _rate(self) -> int:
-        # the voice's rate is known after one (cached) load; a tiny synthesis is cheapest
-        probe = await asyncio.to_thread(self.engine.options.synthesize, ".", self.voice)
-        return probe.sample_rate
+        return await asyncio.to_thread(self.engine.options.sample_rate, self.voice)
 
     async def _synthesise_all(self) -> None:
         while (chunk := await self.chunks.get()) is not None:
@@ -212,4 +244,3 @@ class SessionRunner:
     async def _fail(self, code: str, message: str) -> None:
         await self.ws.send(error_event(code, message))
         await self.ws.close(1011 if code not in ("bad-frame",) else 1008)
-

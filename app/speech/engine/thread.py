@@ -16,8 +16,9 @@ __all__ = ["EngineThread"]
 
 
 class EngineThread:
-    def __init__(self, options: EngineOptions | None = None,
-                 engine: StreamingEngine | None = None) -> None:
+    def __init__(
+        self, options: EngineOptions | None = None, engine: StreamingEngine | None = None
+    ) -> None:
         self.engine = engine or StreamingEngine(options)
         self._loop = asyncio.new_event_loop()
         self._ready = threading.Event()
@@ -60,6 +61,10 @@ class EngineThread:
     def __enter__(self) -> EngineThread:
         return self.start()
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.stop()

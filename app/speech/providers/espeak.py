@@ -29,8 +29,10 @@ TIMEOUT_S: Final = 30.0
 def _binary() -> str:
     found = shutil.which("espeak-ng")
     if found is None:
-        raise SpeechError("espeak-ng is not installed; install the espeak-ng package "
-                          "(./scripts/run.sh does it)", reason="espeak-missing")
+        raise SpeechError(
+            "espeak-ng is not installed; install the espeak-ng package (./scripts/run.sh does it)",
+            reason="espeak-missing",
+        )
     return found
 
 
@@ -51,8 +53,9 @@ class EspeakProvider:
         self.config = config
 
     def voices(self) -> list[VoiceInfo]:
-        out = subprocess.run([_binary(), "--voices"], capture_output=True, text=True,
-                             timeout=TIMEOUT_S, check=False)
+        out = subprocess.run(
+            [_binary(), "--voices"], capture_output=True, text=True, timeout=TIMEOUT_S, check=False
+        )
         return parse_voice_list(out.stdout)
 
     def models(self) -> list[str]:
@@ -67,6 +70,8 @@ class EspeakProvider:
         if out.returncode != 0 or not out.stdout:
             detail = out.stderr.decode(errors="replace").strip() or f"exit status {out.returncode}"
             if "voice does not exist" in detail:
-                raise SpeechError(f"espeak-ng has no voice {self.config.voice!r}", reason="unknown-voice")
+                raise SpeechError(
+                    f"espeak-ng has no voice {self.config.voice!r}", reason="unknown-voice"
+                )
             raise SpeechError(f"espeak-ng failed: {detail}", reason="synthesis-failed")
         return read_wav(out.stdout)

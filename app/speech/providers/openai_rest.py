@@ -19,7 +19,8 @@ __all__ = ["DEFINITION", "OpenAIRestProvider", "parse_models", "parse_voices"]
 DEFINITION: Final = ProviderDefinition(
     id="openai-compatible",
     name="OpenAI-compatible speech API",
-    description="Any server with an OpenAI-style /audio/speech endpoint (base URL, key, model, voice).",
+    description="Any server with an OpenAI-style /audio/speech endpoint "
+    "(base URL, key, model, voice).",
     capabilities={"speech": {"transport": "rest"}, "offline": False},
     needs=("base_url", "api_key"),
 )
@@ -37,8 +38,13 @@ def parse_voices(data: Any) -> list[VoiceInfo]:
         if isinstance(item, str):
             voices.append(VoiceInfo(item, item))
         elif isinstance(item, dict) and item.get("id"):
-            voices.append(VoiceInfo(str(item["id"]), str(item.get("name") or item["id"]),
-                                    str(item.get("language", ""))))
+            voices.append(
+                VoiceInfo(
+                    str(item["id"]),
+                    str(item.get("name") or item["id"]),
+                    str(item.get("language", "")),
+                )
+            )
     return voices
 
 
@@ -57,8 +63,10 @@ class OpenAIRestProvider:
 
     def __init__(self, config: ProviderConfig) -> None:
         if not config.base_url:
-            raise SpeechError("the OpenAI-compatible provider needs a base URL "
-                              "(Settings > Speech)", reason="provider-not-configured")
+            raise SpeechError(
+                "the OpenAI-compatible provider needs a base URL (Settings > Speech)",
+                reason="provider-not-configured",
+            )
         self.config = config
         self._base = config.base_url.rstrip("/")
 

@@ -9,6 +9,7 @@ about 0.4 s, so each loaded voice is cached for the life of the process.
 from __future__ import annotations
 
 import importlib.metadata
+import json
 import threading
 from dataclasses import dataclass
 from functools import cache
@@ -43,7 +44,10 @@ class PiperVoiceFile:
 def installed_voices(extra_dirs: tuple[Path, ...] = ()) -> list[PiperVoiceFile]:
     """Voices shipped by installed ``*-piper-voice`` packages, then the user's own."""
     found: dict[str, PiperVoiceFile] = {}
-    for path in [*_packaged_models(), *(p for d in extra_dirs if d.is_dir() for p in sorted(d.glob("*.onnx")))]:
+    for path in [
+        *_packaged_models(),
+        *(p for d in extra_dirs if d.is_dir() for p in sorted(d.glob("*.onnx"))),
+    ]:
         config = path.with_name(path.name + ".json")
         if config.is_file() and path.stem not in found:
             found[path.stem] = PiperVoiceFile(path.stem, path, config, _language(path.stem))
@@ -81,14 +85,17 @@ def _load(voice: PiperVoiceFile) -> Any:
         try:
             from piper import PiperVoice
         except ImportError as exc:  # pragma: no cover - piper-tts is a declared dependency
-            raise SpeechError("piper-tts is not installed; run ./scripts/run.sh to set up the app",
-                              reason="voice-missing") from exc
+            raise SpeechError(
+                "piper-tts is not installed; run ./scripts/run.sh to set up the app",
+                reason="voice-missing",
+            ) from exc
         log.speech.info("loading piper voice %s", voice.id)
         try:
             loaded = PiperVoice.load(voice.model, config_path=voice.config)
         except Exception as exc:
-            raise SpeechError(f"the piper voice {voice.id} could not be loaded: {exc}",
-                              reason="voice-load-failed") from exc
+            raise SpeechError(
+                f"the piper voice {voice.id} could not be loaded: {exc}", reason="voice-load-failed"
+            ) from exc
         _loaded[voice.model] = loaded
         return loaded
 
@@ -115,8 +122,20 @@ class PiperProvider:
         if not self.config.voice and voices:
             return voices[0]
         known = ", ".join(v.id for v in voices) or "none"
-        raise SpeechError(f"piper voice {wanted!r} is not installed (installed: {known})",
-                          reason="unknown-voice")
+        raise SpeechError(
+            f"piper voice {wanted!r} is not installed (installed: {known})", reason="unknown-voice"
+        )
+
+    def sample_rate(self) -> int:
+        """The voice's rate, read from its config file (no model load)."""
+        voice = self.voice_file()
+        try:
+            return int(json.loads(voice.config.read_text(encoding="utf-8"))["audio"]["sample_rate"])
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise SpeechError(
+                f"the piper voice {voice.id} has an unreadable config: {exc}",
+                reason="voice-load-failed",
+            ) from exc
 
     def synthesize(self, text: str) -> Audio:
         voice = _load(self.voice_file())

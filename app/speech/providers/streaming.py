@@ -24,7 +24,7 @@ DEFINITION: Final = ProviderDefinition(
     id="streaming",
     name="Streaming voice server",
     description="A companion-stage speech server or streaming engine (URL + token); "
-                "speech starts while the reply is still being written.",
+    "speech starts while the reply is still being written.",
     capabilities={"speech": {"transport": "bidirectional-ws"}, "offline": False},
     needs=("base_url", "api_key"),
 )
@@ -33,7 +33,10 @@ SYNTH_TIMEOUT_S: Final = 60.0
 
 
 def voices_url(ws_url: str) -> str:
-    """``…/audio/speech/ws`` lists at ``…/audio/voices/streaming``; a bare engine at ``/api/voices``."""
+    """Where the voices are: ``…/audio/speech/ws`` -> ``…/audio/voices/streaming``.
+
+    A bare engine (any other path) lists them at ``/api/voices``.
+    """
     parts = urlsplit(ws_url)
     scheme = {"ws": "http", "wss": "https"}.get(parts.scheme, parts.scheme)
     path = parts.path
@@ -49,8 +52,10 @@ class StreamingProvider:
 
     def __init__(self, config: ProviderConfig) -> None:
         if not config.base_url:
-            raise SpeechError("the streaming provider needs the server's URL (Settings > Speech)",
-                              reason="provider-not-configured")
+            raise SpeechError(
+                "the streaming provider needs the server's URL (Settings > Speech)",
+                reason="provider-not-configured",
+            )
         self.config = config
 
     def voices(self) -> list[VoiceInfo]:
@@ -65,15 +70,22 @@ class StreamingProvider:
         parts: list[Audio] = []
         failure: list[SpeechError] = []
         session = StreamingSession(
-            self.config.base_url, token=self.config.api_key, model=self.config.model,
-            voice=self.config.voice, buffer_session=True,
-            callbacks=SessionCallbacks(on_sentence=lambda s: parts.append(s.audio),
-                                       on_error=failure.append),
+            self.config.base_url,
+            token=self.config.api_key,
+            model=self.config.model,
+            voice=self.config.voice,
+            buffer_session=True,
+            extra_body={"segment": False},
+            callbacks=SessionCallbacks(
+                on_sentence=lambda s: parts.append(s.audio), on_error=failure.append
+            ),
         )
         session.append_text(text)
         if not session.end(SYNTH_TIMEOUT_S):
             session.cancel("timeout")
-            raise SpeechError("the streaming voice did not answer in time", reason="synthesis-timeout")
+            raise SpeechError(
+                "the streaming voice did not answer in time", reason="synthesis-timeout"
+            )
         if failure:
             raise failure[0]
         audio = Audio(b"", 0)

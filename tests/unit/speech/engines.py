@@ -78,8 +78,9 @@ def exploding_synthesizer(text: str, voice: str) -> Audio:
 
 
 @contextmanager
-def running(engine_cls: type[StreamingEngine] = StreamingEngine,
-            options: EngineOptions | None = None) -> Iterator[EngineThread]:
+def running(
+    engine_cls: type[StreamingEngine] = StreamingEngine, options: EngineOptions | None = None
+) -> Iterator[EngineThread]:
     with EngineThread(engine=engine_cls(options)) as thread:
         yield thread
 
@@ -95,7 +96,9 @@ class Recorder:
         self.finished = threading.Event()
 
     def callbacks(self) -> SessionCallbacks:
-        return SessionCallbacks(on_sentence=self._sentence, on_error=self._error, on_done=self._done)
+        return SessionCallbacks(
+            on_sentence=self._sentence, on_error=self._error, on_done=self._done
+        )
 
     def _sentence(self, sentence: Sentence) -> None:
         assert self.done == 0, "sentence after done"

@@ -42,8 +42,11 @@ def serve_api(routes: dict[tuple[str, str], Route], *, api_key: str = "") -> Ite
             body = json.loads(raw) if raw else None
             api.requests.append((method, self.path, dict(self.headers), body))
             if api_key and self.headers.get("Authorization") != f"Bearer {api_key}":
-                self._send(401, "application/json", json.dumps(
-                    {"error": {"message": "Incorrect API key provided"}}).encode())
+                self._send(
+                    401,
+                    "application/json",
+                    json.dumps({"error": {"message": "Incorrect API key provided"}}).encode(),
+                )
                 return
             route = routes.get((method, self.path))
             if route is None:

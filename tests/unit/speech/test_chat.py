@@ -16,7 +16,20 @@ from app.speech.sinks import NullSink
 from app.speech.speaker import Speaker
 from tests.unit.speech.local_http import serve_api
 
-REPLY_TOKENS = ["Hello", "!", " I", " am", " your", " companion", ".", " Nice", " to", " meet", " you", "."]
+REPLY_TOKENS = [
+    "Hello",
+    "!",
+    " I",
+    " am",
+    " your",
+    " companion",
+    ".",
+    " Nice",
+    " to",
+    " meet",
+    " you",
+    ".",
+]
 
 
 def _sse(body: Any) -> tuple[int, str, Iterator[bytes]]:
@@ -62,7 +75,9 @@ def test_reply_tokens_stream_into_one_tts_session() -> None:
 
 def test_without_a_chat_endpoint_the_typed_text_is_spoken() -> None:
     heard: list[Sentence] = []
-    speaker = Speaker(SpeechSettings(), Playback(NullSink()), on_sentence=lambda _i, s: heard.append(s))
+    speaker = Speaker(
+        SpeechSettings(), Playback(NullSink()), on_sentence=lambda _i, s: heard.append(s)
+    )
     assert Conversation(speaker).send("Just say this.") == "Just say this."
     assert speaker.current is not None and speaker.current.wait(30)
     assert [s.text for s in heard] == ["Just say this."]
@@ -71,8 +86,9 @@ def test_without_a_chat_endpoint_the_typed_text_is_spoken() -> None:
 
 def test_chat_server_errors_keep_the_history_clean() -> None:
     with serve_api({}, api_key="x") as api:
-        speaker = Speaker(SpeechSettings(chat_base_url=api.base + "/v1", chat_api_key="bad"),
-                          Playback(NullSink()))
+        speaker = Speaker(
+            SpeechSettings(chat_base_url=api.base + "/v1", chat_api_key="bad"), Playback(NullSink())
+        )
         convo = Conversation(speaker)
         with pytest.raises(SpeechError) as exc:
             convo.send("hello")

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import itertools
 import math
 import struct
 import threading
@@ -8,7 +9,7 @@ import time
 import pytest
 
 from app.speech.audio import Audio
-from app.speech.lipsync import envelope
+from app.speech.lipsync import envelope, on_change
 from app.speech.playback import Playback, PlayedItem
 from app.speech.providers.base import ProviderConfig
 from app.speech.providers.piper import PiperProvider
@@ -125,7 +126,7 @@ def test_lip_sync_of_real_speech_moves() -> None:
     assert len(weights) == pytest.approx(audio.duration * 30, abs=1)
     assert all(0.0 <= w <= 1.0 for w in weights)
     assert max(weights) > 0.8
-    moves = sum(1 for a, b in zip(weights, weights[1:], strict=False) if abs(a - b) > 0.1)
+    moves = sum(1 for a, b in itertools.pairwise(weights) if abs(a - b) > 0.1)
     assert moves > 10, "the mouth moves with the syllables"
 
 
@@ -133,3 +134,11 @@ def test_envelope_checks_its_rate() -> None:
     with pytest.raises(ValueError):
         envelope(tone(0.1), 100)
     assert envelope(Audio(b"", RATE)) == []
+
+
+def test_on_change_skips_repeats_but_always_closes_the_mouth() -> None:
+    sent: list[float] = []
+    forward = on_change(sent.append)
+    for weight in [0.0, 0.0, 0.0, 0.5, 0.505, 0.8, 0.005, 0.0, 0.0]:
+        forward(weight)
+    assert sent == [0.0, 0.5, 0.8, 0.005, 0.0]

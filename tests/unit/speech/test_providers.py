@@ -14,7 +14,7 @@ from app.speech.providers.openai_rest import OpenAIRestProvider
 from app.speech.providers.piper import DEFAULT_VOICE, PiperProvider, installed_voices
 from app.speech.providers.streaming import StreamingProvider, voices_url
 from app.speech.registry import default_registry
-from tests.unit.speech.engines import running
+from tests.unit.speech.engines import CountingEngine, running
 from tests.unit.speech.local_http import serve_api
 from tests.unit.speech.wavcheck import rms
 
@@ -66,9 +66,13 @@ def test_espeak_lists_voices_and_speaks() -> None:
 
 
 def test_espeak_voice_list_parser() -> None:
-    text = ("Pty Language       Age/Gender VoiceName          File                 Other Languages\n"
-            " 5  en-gb           --/M      English_(Great_Britain) gmw/en            (en 2)\n")
-    assert [(v.id, v.name) for v in parse_voice_list(text)] == [("en-gb", "English (Great Britain)")]
+    text = (
+        "Pty Language       Age/Gender VoiceName          File                 Other Languages\n"
+        " 5  en-gb           --/M      English_(Great_Britain) gmw/en            (en 2)\n"
+    )
+    assert [(v.id, v.name) for v in parse_voice_list(text)] == [
+        ("en-gb", "English (Great Britain)")
+    ]
 
 
 def _speech_routes(seen: list[Any]) -> dict[tuple[str, str], Any]:
@@ -80,24 +84,37 @@ def _speech_routes(seen: list[Any]) -> dict[tuple[str, str], Any]:
 
     return {
         ("POST", "/v1/audio/speech"): speech,
-        ("GET", "/v1/audio/voices"): lambda _b: (200, "application/json",
-                                                 b'{"voices": [{"id": "nova", "name": "Nova"}, "echo"]}'),
-        ("GET", "/v1/audio/models"): lambda _b: (200, "application/json",
-                                                 b'{"data": [{"id": "tts-1"}, {"id": "tts-1-hd"}]}'),
+        ("GET", "/v1/audio/voices"): lambda _b: (
+            200,
+            "application/json",
+            b'{"voices": [{"id": "nova", "name": "Nova"}, "echo"]}',
+        ),
+        ("GET", "/v1/audio/models"): lambda _b: (
+            200,
+            "application/json",
+            b'{"data": [{"id": "tts-1"}, {"id": "tts-1-hd"}]}',
+        ),
     }
 
 
 def test_openai_rest_provider_against_a_local_server() -> None:
     seen: list[Any] = []
     with serve_api(_speech_routes(seen), api_key="k-123") as api:
-        provider = OpenAIRestProvider(ProviderConfig(base_url=api.base + "/v1/", api_key="k-123",
-                                                     model="tts-1", voice="nova"))
+        provider = OpenAIRestProvider(
+            ProviderConfig(base_url=api.base + "/v1/", api_key="k-123", model="tts-1", voice="nova")
+        )
         audio = provider.synthesize("Hello from the API.")
         assert [v.id for v in provider.voices()] == ["nova", "echo"]
         assert provider.models() == ["tts-1", "tts-1-hd"]
         headers = api.requests[0][2]
-    assert seen == [{"model": "tts-1", "input": "Hello from the API.", "voice": "nova",
-                     "response_format": "wav"}]
+    assert seen == [
+        {
+            "model": "tts-1",
+            "input": "Hello from the API.",
+            "voice": "nova",
+            "response_format": "wav",
+        }
+    ]
     assert headers["Authorization"] == "Bearer k-123"
     assert audio.duration > 0.5 and rms(audio) > 0.03
 
@@ -108,7 +125,9 @@ def test_openai_rest_errors_have_reasons() -> None:
         with pytest.raises(SpeechError) as exc:
             wrong.synthesize("hi")
         assert exc.value.reason == "auth-failed" and "Incorrect API key" in exc.value.message
-        elsewhere = OpenAIRestProvider(ProviderConfig(base_url=api.base + "/other", api_key="right"))
+        elsewhere = OpenAIRestProvider(
+            ProviderConfig(base_url=api.base + "/other", api_key="right")
+        )
         assert elsewhere.voices() == []  # no listing there: the user types a voice
         base = api.base
     gone = OpenAIRestProvider(ProviderConfig(base_url=base + "/v1"))
@@ -123,12 +142,16 @@ def test_openai_rest_errors_have_reasons() -> None:
 def test_streaming_provider_lists_voices_and_synthesises_one_chunk() -> None:
     assert voices_url("wss://h/api/v1/audio/speech/ws") == "https://h/api/v1/audio/voices/streaming"
     assert voices_url("ws://127.0.0.1:9/api/stream") == "http://127.0.0.1:9/api/voices"
-    with running() as engine:
-        provider = StreamingProvider(ProviderConfig(base_url=engine.url.replace("/api/v1/audio/speech/ws", "/x")))
+    with running(CountingEngine) as engine:
+        provider = StreamingProvider(
+            ProviderConfig(base_url=engine.url.replace("/api/v1/audio/speech/ws", "/x"))
+        )
         assert [v.id for v in provider.voices()] == [DEFAULT_VOICE]
         provider = StreamingProvider(ProviderConfig(base_url=engine.url))
         audio = provider.synthesize("One chunk. Spoken over its own socket.")
     assert audio.duration > 1.0 and rms(audio) > 0.03
+    # the client segmented already: the engine speaks the chunk as one request
+    assert [text for text, _ in engine.engine.sent] == ["One chunk. Spoken over its own socket."]  # type: ignore[attr-defined]
 
 
 def test_wav_reader_accepts_streaming_headers() -> None:

@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001  (CJK and typographic punctuation is the point here)
 from __future__ import annotations
 
 import re
@@ -20,13 +21,24 @@ TABLE = [
     pytest.param(
         "Hi! How are you doing today? I hope everything is fine, and that the weather is nice "
         "where you are. Bye.",
-        ["Hi!", "How are you doing", "today? I hope everything is fine,",
-         "and that the weather is nice where you are.", "Bye."],
+        [
+            "Hi!",
+            "How are you doing",
+            "today? I hope everything is fine,",
+            "and that the weather is nice where you are.",
+            "Bye.",
+        ],
         id="english",
     ),
     pytest.param(
         "你好！今天天气很好，我们去公园散步吧。然后我们可以一起吃午饭，你觉得怎么样？",
-        ["你好！", "今天天气", "很好，我们去公园散步吧。", "然后我们可以一起吃午饭，", "你觉得怎么样？"],
+        [
+            "你好！",
+            "今天天气",
+            "很好，我们去公园散步吧。",
+            "然后我们可以一起吃午饭，",
+            "你觉得怎么样？",
+        ],
         id="chinese",
     ),
     pytest.param(
@@ -70,8 +82,11 @@ TABLE = [
         id="newlines",
     ),
     pytest.param("Visit example.com today.", ["Visit example.com today."], id="dot-before-letter"),
-    pytest.param("Wait…what? Hm⋯ ok～ fine~ done", ["Wait…", "what?", "Hm⋯ ok～ fine~ done"],
-                 id="unicode-ellipsis-and-tilde"),
+    pytest.param(
+        "Wait…what? Hm⋯ ok～ fine~ done",
+        ["Wait…", "what?", "Hm⋯ ok～ fine~ done"],
+        id="unicode-ellipsis-and-tilde",
+    ),
 ]
 
 
@@ -114,7 +129,10 @@ def test_flush_marker_cuts_at_once_and_is_never_spoken() -> None:
 
 def test_special_marker_cuts_with_its_own_reason() -> None:
     out = segment("first thing" + SPECIAL_MARKER + "second thing")
-    assert [(c.text, c.reason) for c in out] == [("first thing", "special"), ("second thing", "final")]
+    assert [(c.text, c.reason) for c in out] == [
+        ("first thing", "special"),
+        ("second thing", "final"),
+    ]
 
 
 def test_boost_only_applies_to_the_first_chunks() -> None:
@@ -140,8 +158,26 @@ def test_word_counts_handle_cjk() -> None:
 # -- properties ------------------------------------------------------------------------------
 
 ALPHABET = st.sampled_from(
-    list("abc xyz 12 .,!?…~\n") + ["...", "。", "，", "、", "今天", "とても", "😀", "—", ":", ";", '"',
-                                    "」", FLUSH_MARKER, SPECIAL_MARKER, "3.14", "1,000", "  "]
+    [
+        *list("abc xyz 12 .,!?…~\n"),
+        "...",
+        "。",
+        "，",
+        "、",
+        "今天",
+        "とても",
+        "😀",
+        "—",
+        ":",
+        ";",
+        '"',
+        "」",
+        FLUSH_MARKER,
+        SPECIAL_MARKER,
+        "3.14",
+        "1,000",
+        "  ",
+    ]
 )
 texts = st.lists(ALPHABET, max_size=80).map("".join)
 

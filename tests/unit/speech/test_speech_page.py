@@ -27,8 +27,11 @@ class Heard:
         self.played: list[PlayedItem] = []
 
     def speaker(self, settings: SpeechSettings) -> Speaker:
-        return Speaker(settings, Playback(NullSink(), on_played=self.played.append),
-                       on_sentence=lambda i, s: self.sentences.append((i, s)))
+        return Speaker(
+            settings,
+            Playback(NullSink(), on_played=self.played.append),
+            on_sentence=lambda i, s: self.sentences.append((i, s)),
+        )
 
 
 def test_preview_speaks_through_the_offline_voice(qtbot: QtBot, data_dir: DataPaths) -> None:
@@ -37,8 +40,12 @@ def test_preview_speaks_through_the_offline_voice(qtbot: QtBot, data_dir: DataPa
     speaker = heard.speaker(store.load().settings.speech)
     page = SpeechPage(store, speaker)
     qtbot.addWidget(page)
-    assert [page.provider.itemData(i) for i in range(page.provider.count())] == \
-        ["piper", "espeak-ng", "openai-compatible", "streaming"]
+    assert [page.provider.itemData(i) for i in range(page.provider.count())] == [
+        "piper",
+        "espeak-ng",
+        "openai-compatible",
+        "streaming",
+    ]
     qtbot.waitUntil(lambda: page.voice.findData("en_US-joe-medium") >= 0, timeout=10000)
     assert not page.server_url.isVisibleTo(page), "the offline voice needs no server"
     page.voice.setCurrentIndex(page.voice.findData("en_US-joe-medium"))
@@ -110,7 +117,10 @@ def test_chat_panel_streams_the_reply_into_speech(qtbot: QtBot) -> None:
         qtbot.mouseClick(panel.send_button, qtbot_left())
         assert panel.stop_button.isEnabled()
         qtbot.waitUntil(lambda: panel.send_button.isEnabled(), timeout=15000)
-    assert panel.transcript.toPlainText() == "You: Can you help?\nCompanion: Sure, I can do that. Here it is!"
+    assert (
+        panel.transcript.toPlainText()
+        == "You: Can you help?\nCompanion: Sure, I can do that. Here it is!"
+    )
     assert speaker.current is not None and speaker.current.wait(30)
     assert " ".join(s.text for _, s in heard.sentences) == "Sure, I can do that. Here it is!"
     assert len({i for i, _ in heard.sentences}) == 1

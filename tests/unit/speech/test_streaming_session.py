@@ -27,8 +27,9 @@ def _stream(session: StreamingSession, text: str) -> None:
 def test_happy_path_sentences_arrive_in_order_with_real_audio() -> None:
     with running() as engine:
         rec = Recorder()
-        session = StreamingSession(engine.url, model="piper", voice="en_US-joe-medium",
-                                   callbacks=rec.callbacks())
+        session = StreamingSession(
+            engine.url, model="piper", voice="en_US-joe-medium", callbacks=rec.callbacks()
+        )
         _stream(session, REPLY)
         assert session.end(60)
     assert rec.events[-1] == "done" and rec.done == 1 and not rec.errors
@@ -111,7 +112,10 @@ def test_frames_before_open_are_queued_in_order() -> None:
         assert session._ws is None, "the handshake should still be pending"
         assert session.wait(60)
     assert engine.engine.received == [tokens]
-    assert " ".join(s.text for s in rec.sentences) == "Frames sent before the socket opened. All arrive."
+    assert (
+        " ".join(s.text for s in rec.sentences)
+        == "Frames sent before the socket opened. All arrive."
+    )
     assert rec.done == 1
 
 
@@ -121,8 +125,12 @@ def test_last_sentence_is_never_lost() -> None:
         session = StreamingSession(engine.url, callbacks=rec.callbacks())
         _stream(session, "Hi. Okay. The first sentence is here. And this is the last one.")
         assert session.end(60)
-    assert [s.text for s in rec.sentences] == ["Hi.", "Okay.", "The first sentence is here.",
-                                               "And this is the last one."]
+    assert [s.text for s in rec.sentences] == [
+        "Hi.",
+        "Okay.",
+        "The first sentence is here.",
+        "And this is the last one.",
+    ]
     assert rec.sentences[-1].audio.duration > 0.5
     assert rec.done == 1
 
@@ -158,3 +166,16 @@ def test_unknown_voice_is_an_error_event_from_the_engine() -> None:
         assert session.end(30)
     assert rec.events == ["error", "done"] and rec.errors[0].reason == "unknown-voice"
     assert "xx_XX-nobody" in rec.errors[0].message
+
+
+def test_cancel_before_the_socket_opens_sends_nothing() -> None:
+    with running(SlowHandshake) as engine:
+        rec = Recorder()
+        session = StreamingSession(engine.url, callbacks=rec.callbacks())
+        session.append_text("Never said. ")
+        session.cancel("changed my mind")
+        session.finish_input()
+        assert session.wait(0)
+        session._thread.join(10)
+        assert not session._thread.is_alive()
+    assert engine.engine.received == [] and rec.events == []
