@@ -12,8 +12,8 @@ from app import __version__
 
 __all__ = ["document"]
 
-_ERROR = {"$ref": "#/components/responses/Error"}
-_AUTH = [{"bearer": []}]
+_ERROR: dict[str, Any] = {"$ref": "#/components/responses/Error"}
+_AUTH: list[dict[str, list[str]]] = [{"bearer": []}]
 
 
 def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:

@@ -265,10 +265,12 @@ class ProxySession:
                     "session finished; nothing was charged", CLOSE_SERVER_ERROR, closeCode=code)
 
     async def _finish(self, raw: dict[str, Any]) -> None:
-        payload = raw.get("payload") if isinstance(raw.get("payload"), dict) else {}
-        usage = payload.get("usage") if isinstance(payload.get("usage"), dict) else {}
-        words = usage.get("text_words")
-        words = words if isinstance(words, int) and words > 0 else 0
+        found = raw.get("payload")
+        payload: dict[str, Any] = found if isinstance(found, dict) else {}
+        found = payload.get("usage")
+        usage: dict[str, Any] = found if isinstance(found, dict) else {}
+        reported = usage.get("text_words")
+        words = reported if isinstance(reported, int) and reported > 0 else 0
         charge = await self._bill(words)
         usage = {**usage, "text_words": words, "flux_charged": charge.flux_charged,
                  "flux_unbilled": charge.unbilled}

@@ -29,7 +29,7 @@ def tracer_provider(exporter: str = "none", *, custom: SpanExporter | None = Non
         chosen = ConsoleSpanExporter()
     elif chosen is None and exporter == "otlp":
         try:
-            from opentelemetry.exporter.otlp.proto.http.trace_exporter import (  # type: ignore[import-not-found]
+            from opentelemetry.exporter.otlp.proto.http.trace_exporter import (
                 OTLPSpanExporter,
             )
         except ImportError as exc:
