@@ -38,8 +38,10 @@ def tone(text: str, voice: str):  # type: ignore[no-untyped-def]
     from app.speech.audio import Audio
 
     rate = 22050
-    pcm = b"".join(struct.pack("<h", int(8000 * math.sin(2 * math.pi * 220 * i / rate)))
-                   for i in range(rate // 10))
+    pcm = b"".join(
+        struct.pack("<h", int(8000 * math.sin(2 * math.pi * 220 * i / rate)))
+        for i in range(rate // 10)
+    )
     return Audio(pcm, rate)
 
 
@@ -130,22 +132,67 @@ def main() -> None:
     db = f"sqlite:///{data / 'bench.db'}"
     up_port, port = free_port(), free_port()
     upstream_url = f"ws://127.0.0.1:{up_port}/api/v1/audio/speech/ws"
-    procs = [subprocess.Popen([sys.executable, __file__, "--upstream-child", str(up_port)], env=env)]
+    procs = [
+        subprocess.Popen([sys.executable, __file__, "--upstream-child", str(up_port)], env=env)
+    ]
     try:
         import contextlib
         import io
 
         out = io.StringIO()
         with contextlib.redirect_stdout(out):
-            cli(["--data-dir", str(data), "serve", "--db", db, "token", "create", "--user", "bench",
-                 "--flux", "100000000", "--json"])
+            cli(
+                [
+                    "--data-dir",
+                    str(data),
+                    "serve",
+                    "--db",
+                    db,
+                    "token",
+                    "create",
+                    "--user",
+                    "bench",
+                    "--flux",
+                    "100000000",
+                    "--json",
+                ]
+            )
         token = json.loads(out.getvalue())["token"]
         with contextlib.redirect_stdout(io.StringIO()):
-            cli(["--data-dir", str(data), "serve", "--db", db, "seed-streaming-tts", "--url", upstream_url,
-                 "--rate", "1"])
-        procs.append(subprocess.Popen([sys.executable, "-m", "app", "--log-level", "warning", "serve",
-                                       "--port", str(port), "--db", db], cwd=REPO, env=env,
-                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+            cli(
+                [
+                    "--data-dir",
+                    str(data),
+                    "serve",
+                    "--db",
+                    db,
+                    "seed-streaming-tts",
+                    "--url",
+                    upstream_url,
+                    "--rate",
+                    "1",
+                ]
+            )
+        procs.append(
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "app",
+                    "--log-level",
+                    "warning",
+                    "serve",
+                    "--port",
+                    str(port),
+                    "--db",
+                    db,
+                ],
+                cwd=REPO,
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        )
         wait_port(up_port)
         wait_port(port)
         proxy_url = f"ws://127.0.0.1:{port}/api/v1/audio/speech/ws"
@@ -156,18 +203,33 @@ def main() -> None:
         direct_rate = asyncio.run(load(upstream_url, "", args.load, args.concurrency))
 
         ms = lambda v: v * 1000  # noqa: E731
-        print(f"time to first audio, {args.sessions} sequential sessions each (connect -> first audio byte)")
-        print(f"  straight to upstream : p50 {ms(statistics.median(direct)):6.2f} ms   "
-              f"p99 {ms(pct(direct, 0.99)):6.2f} ms")
-        print(f"  through the proxy    : p50 {ms(statistics.median(proxied)):6.2f} ms   "
-              f"p99 {ms(pct(proxied, 0.99)):6.2f} ms")
+        print(
+            f"time to first audio, {args.sessions} sequential sessions each "
+            "(connect -> first audio byte)"
+        )
+        print(
+            f"  straight to upstream : p50 {ms(statistics.median(direct)):6.2f} ms   "
+            f"p99 {ms(pct(direct, 0.99)):6.2f} ms"
+        )
+        print(
+            f"  through the proxy    : p50 {ms(statistics.median(proxied)):6.2f} ms   "
+            f"p99 {ms(pct(proxied, 0.99)):6.2f} ms"
+        )
         added50 = ms(statistics.median(proxied) - statistics.median(direct))
         added99 = ms(pct(proxied, 0.99) - pct(direct, 0.99))
-        print(f"  proxy adds           : p50 {added50:6.2f} ms   p99 {added99:6.2f} ms   "
-              f"(target <= 5 ms p99: {'met' if added99 <= 5 else 'NOT met'})")
-        print(f"  ratio proxy/direct   : p50 {statistics.median(proxied) / statistics.median(direct):.2f}x   "
-              f"p99 {pct(proxied, 0.99) / pct(direct, 0.99):.2f}x")
-        print(f"sessions per second ({args.load} sessions, {args.concurrency} concurrent, billed on SQLite):")
+        print(
+            f"  proxy adds           : p50 {added50:6.2f} ms   p99 {added99:6.2f} ms   "
+            f"(target <= 5 ms p99: {'met' if added99 <= 5 else 'NOT met'})"
+        )
+        print(
+            f"  ratio proxy/direct   : "
+            f"p50 {statistics.median(proxied) / statistics.median(direct):.2f}x   "
+            f"p99 {pct(proxied, 0.99) / pct(direct, 0.99):.2f}x"
+        )
+        print(
+            f"sessions per second ({args.load} sessions, {args.concurrency} concurrent, "
+            "billed on SQLite):"
+        )
         print(f"  through the proxy    : {rate:7.1f} /s")
         print(f"  straight to upstream : {direct_rate:7.1f} /s")
     finally:

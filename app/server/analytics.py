@@ -48,7 +48,9 @@ class ServerAnalytics:
             from posthog import Posthog
 
             self._client = Posthog(
-                config.project_key, host=config.host, disable_geoip=True,
+                config.project_key,
+                host=config.host,
+                disable_geoip=True,
                 on_error=lambda error, _items: log.server.debug("analytics send failed: %s", error),
             )
             log.server.info("server analytics on")

@@ -75,14 +75,18 @@ def create_app(options: ServerOptions) -> Starlette:
     routes = [
         Route("/healthz", rest.healthz),
         Route("/openapi.json", _openapi),
+        Route("/api/v1/me", rest.me),
         Route("/api/v1/audio/speech", rest.speech, methods=["POST"]),
         Route("/api/v1/audio/voices", rest.voices),
         Route("/api/v1/audio/voices/streaming", rest.voices),
         Route("/api/v1/audio/models", rest.models),
         WebSocketRoute("/api/v1/audio/speech/ws", _ws),
         WebSocketRoute("/api/v1/openai/audio/speech/ws", rest.legacy_ws),
-        Route("/api/v1/openai/audio/{rest:path}", rest.legacy,
-              methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
+        Route(
+            "/api/v1/openai/audio/{rest:path}",
+            rest.legacy,
+            methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+        ),
     ]
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.server = state

@@ -32,16 +32,24 @@ from app.server.store import Store
 
 __all__ = ["register"]
 
-DB_HELP = "database URL: sqlite:///FILE or postgresql://USER@HOST/DB (default: SQLite in the data dir)"
+DB_HELP = (
+    "database URL: sqlite:///FILE or postgresql://USER@HOST/DB (default: SQLite in the data dir)"
+)
 
 
 def register(subparsers: Any) -> None:
-    serve = subparsers.add_parser("serve", help="run the speech server (streaming TTS proxy with billing)")
+    serve = subparsers.add_parser(
+        "serve", help="run the speech server (streaming TTS proxy with billing)"
+    )
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8787)
     serve.add_argument("--db", default=None, help=DB_HELP)
-    serve.add_argument("--otel-exporter", choices=["none", "console", "otlp"], default="none",
-                       help="where OpenTelemetry spans go (otlp needs opentelemetry-exporter-otlp)")
+    serve.add_argument(
+        "--otel-exporter",
+        choices=["none", "console", "otlp"],
+        default="none",
+        help="where OpenTelemetry spans go (otlp needs opentelemetry-exporter-otlp)",
+    )
     serve.set_defaults(run=_serve)
     sub = serve.add_subparsers(dest="serve_command", metavar="SUBCOMMAND")
 
@@ -51,8 +59,12 @@ def register(subparsers: Any) -> None:
         parser.add_argument("--json", action="store_true")
         return parser
 
-    token = sub.add_parser("token", help="API tokens").add_subparsers(dest="token_command", required=True)
-    create = leaf(token.add_parser("create", help="create a token (printed once; only its hash is kept)"))
+    token = sub.add_parser("token", help="API tokens").add_subparsers(
+        dest="token_command", required=True
+    )
+    create = leaf(
+        token.add_parser("create", help="create a token (printed once; only its hash is kept)")
+    )
     create.add_argument("--user", required=True)
     create.add_argument("--flux", type=int, default=0, help="flux to grant the user now")
     create.set_defaults(run=_token_create)
@@ -60,7 +72,9 @@ def register(subparsers: Any) -> None:
     revoke.add_argument("--user", required=True)
     revoke.set_defaults(run=_token_revoke)
 
-    flux = sub.add_parser("flux", help="flux balances").add_subparsers(dest="flux_command", required=True)
+    flux = sub.add_parser("flux", help="flux balances").add_subparsers(
+        dest="flux_command", required=True
+    )
     grant = leaf(flux.add_parser("grant", help="add flux to a user (negative takes it away)"))
     grant.add_argument("--user", required=True)
     grant.add_argument("amount", type=int)
@@ -75,20 +89,32 @@ def register(subparsers: Any) -> None:
     ledger.set_defaults(run=_ledger)
 
     seed = leaf(sub.add_parser("seed-streaming-tts", help="write the streaming TTS upstream entry"))
-    seed.add_argument("--url", default=BUILTIN, help="ws(s):// URL of the upstream, or 'builtin' (default)")
+    seed.add_argument(
+        "--url", default=BUILTIN, help="ws(s):// URL of the upstream, or 'builtin' (default)"
+    )
     seed.add_argument("--provider", default="piper")
     seed.add_argument("--model", default="")
     seed.add_argument("--auth", default="", help="bearer token the upstream expects")
-    seed.add_argument("--rate", type=int, default=None,
-                      help="flux per 100 words (default: keep the current rate, else 1)")
+    seed.add_argument(
+        "--rate",
+        type=int,
+        default=None,
+        help="flux per 100 words (default: keep the current rate, else 1)",
+    )
     seed.set_defaults(run=_seed)
 
-    config = sub.add_parser("config", help="the config store").add_subparsers(dest="config_command",
-                                                                               required=True)
+    config = sub.add_parser("config", help="the config store").add_subparsers(
+        dest="config_command", required=True
+    )
     show = leaf(config.add_parser("show", help="print every config entry"))
     show.set_defaults(run=_config_show)
-    put = leaf(config.add_parser("set", help=f"set an entry to a JSON value ({STREAMING_TTS_UPSTREAM}, "
-                                             f"{BILLING_RATE}, {ANALYTICS})"))
+    put = leaf(
+        config.add_parser(
+            "set",
+            help=f"set an entry to a JSON value ({STREAMING_TTS_UPSTREAM}, "
+            f"{BILLING_RATE}, {ANALYTICS})",
+        )
+    )
     put.add_argument("key", choices=[STREAMING_TTS_UPSTREAM, BILLING_RATE, ANALYTICS])
     put.add_argument("value", help="JSON document")
     put.set_defaults(run=_config_set)
@@ -115,11 +141,29 @@ def _serve(ctx: AppContext) -> int:
 
     args = ctx.args
     engine = _engine(ctx)
-    app = create_app(ServerOptions(engine=engine, tracer_provider=tracer_provider(args.otel_exporter)))
-    print(f"companion-stage speech server on http://{args.host}:{args.port} "
-          f"(database: {engine.url.render_as_string()})", flush=True)
-    uvicorn.run(app, host=args.host, port=args.port, log_level=_uvicorn_level(ctx), ws_max_size=2**20,
-                ws="websockets-sansio", proxy_headers=True)
+    if Store(engine).get_config(STREAMING_TTS_UPSTREAM) is None:
+        print(
+            "note: no streaming TTS upstream is configured; sessions will get config-missing "
+            "until `companion-stage serve seed-streaming-tts` is run",
+            flush=True,
+        )
+    app = create_app(
+        ServerOptions(engine=engine, tracer_provider=tracer_provider(args.otel_exporter))
+    )
+    print(
+        f"companion-stage speech server on http://{args.host}:{args.port} "
+        f"(database: {engine.url.render_as_string()})",
+        flush=True,
+    )
+    uvicorn.run(
+        app,
+        host=args.host,
+        port=args.port,
+        log_level=_uvicorn_level(ctx),
+        ws_max_size=2**20,
+        ws="websockets-sansio",
+        proxy_headers=True,
+    )
     return 0
 
 
@@ -138,8 +182,11 @@ def _token_create(ctx: AppContext) -> int:
     analytics = ServerAnalytics(AnalyticsConfig.parse(store.get_config(ANALYTICS)))
     analytics.capture(user.public_id, TokenCreated(flux_granted=args.flux))
     analytics.shutdown()
-    return _out(ctx, {"ok": True, "user": user.name, "token": token, "flux": user.flux},
-                f"token for {user.name} (shown once, keep it safe):\n{token}\nbalance: {user.flux} flux")
+    return _out(
+        ctx,
+        {"ok": True, "user": user.name, "token": token, "flux": user.flux},
+        f"token for {user.name} (shown once, keep it safe):\n{token}\nbalance: {user.flux} flux",
+    )
 
 
 def _token_revoke(ctx: AppContext) -> int:
@@ -149,13 +196,18 @@ def _token_revoke(ctx: AppContext) -> int:
 
 def _flux_grant(ctx: AppContext) -> int:
     user = _store(ctx).grant(ctx.args.user, ctx.args.amount)
-    return _out(ctx, {"ok": True, "user": user.name, "flux": user.flux},
-                f"{user.name} now has {user.flux} flux")
+    return _out(
+        ctx,
+        {"ok": True, "user": user.name, "flux": user.flux},
+        f"{user.name} now has {user.flux} flux",
+    )
 
 
 def _flux_balance(ctx: AppContext) -> int:
     user = _store(ctx).user(ctx.args.user)
-    return _out(ctx, {"ok": True, "user": user.name, "flux": user.flux}, f"{user.name}: {user.flux} flux")
+    return _out(
+        ctx, {"ok": True, "user": user.name, "flux": user.flux}, f"{user.name}: {user.flux} flux"
+    )
 
 
 def _ledger(ctx: AppContext) -> int:
@@ -163,39 +215,59 @@ def _ledger(ctx: AppContext) -> int:
     if ctx.args.json:
         print(json.dumps([{**r.__dict__, "created_at": r.created_at.isoformat()} for r in rows]))
         return 0
-    print(f"{'when (UTC)':<20} {'user':<16} {'kind':<8} {'words':>6} {'charged':>8} {'unbilled':>8} "
-          f"{'balance':>8}  session")
+    print(
+        f"{'when (UTC)':<20} {'user':<16} {'kind':<8} {'words':>6} {'charged':>8} {'unbilled':>8} "
+        f"{'balance':>8}  session"
+    )
     for r in rows:
-        print(f"{r.created_at:%Y-%m-%d %H:%M:%S} {r.user:<16} {r.kind:<8} {r.words:>6} "
-              f"{r.flux_charged:>8} {r.unbilled:>8} {r.balance_after:>8}  {r.session_id}")
+        print(
+            f"{r.created_at:%Y-%m-%d %H:%M:%S} {r.user:<16} {r.kind:<8} {r.words:>6} "
+            f"{r.flux_charged:>8} {r.unbilled:>8} {r.balance_after:>8}  {r.session_id}"
+        )
     return 0
 
 
 def _seed(ctx: AppContext) -> int:
     args = ctx.args
-    upstream = Upstream.parse({"url": args.url, "provider": args.provider, "model": args.model,
-                               "auth": args.auth})
+    upstream = Upstream.parse(
+        {"url": args.url, "provider": args.provider, "model": args.model, "auth": args.auth}
+    )
     store = _store(ctx)
     store.set_config(STREAMING_TTS_UPSTREAM, upstream.to_json())
     if args.rate is not None:
-        store.set_config(BILLING_RATE, BillingRate.parse({"flux_per_100_words": args.rate}).to_json())
+        store.set_config(
+            BILLING_RATE, BillingRate.parse({"flux_per_100_words": args.rate}).to_json()
+        )
     elif store.get_config(BILLING_RATE) is None:
         store.set_config(BILLING_RATE, BillingRate().to_json())
     rate = BillingRate.parse(store.get_config(BILLING_RATE))
-    return _out(ctx, {"ok": True, "upstream": {**upstream.to_json(), "auth": "***" if args.auth else ""},
-                      "rate": rate.to_json()},
-                f"streaming TTS upstream: {upstream.url} ({upstream.provider}); "
-                f"{rate.flux_per_100_words} flux per 100 words")
+    return _out(
+        ctx,
+        {
+            "ok": True,
+            "upstream": {**upstream.to_json(), "auth": "***" if args.auth else ""},
+            "rate": rate.to_json(),
+        },
+        f"streaming TTS upstream: {upstream.url} ({upstream.provider}); "
+        f"{rate.flux_per_100_words} flux per 100 words",
+    )
 
 
 def _config_show(ctx: AppContext) -> int:
     store = _store(ctx)
-    entries = {key: store.get_config(key) for key in (STREAMING_TTS_UPSTREAM, BILLING_RATE, ANALYTICS)}
+    entries = {
+        key: store.get_config(key) for key in (STREAMING_TTS_UPSTREAM, BILLING_RATE, ANALYTICS)
+    }
     for value in entries.values():
         if isinstance(value, dict) and value.get("auth"):
             value["auth"] = "***"
-    return _out(ctx, {"ok": True, "config": entries},
-                "\n".join(f"{k}: {json.dumps(v) if v is not None else '(missing)'}" for k, v in entries.items()))
+    return _out(
+        ctx,
+        {"ok": True, "config": entries},
+        "\n".join(
+            f"{k}: {json.dumps(v) if v is not None else '(missing)'}" for k, v in entries.items()
+        ),
+    )
 
 
 def _config_set(ctx: AppContext) -> int:
@@ -204,8 +276,11 @@ def _config_set(ctx: AppContext) -> int:
         value = json.loads(args.value)
     except ValueError as exc:
         raise ServerError(f"not a JSON document: {args.value!r}", reason="bad-json") from exc
-    parser = {STREAMING_TTS_UPSTREAM: Upstream.parse, BILLING_RATE: BillingRate.parse,
-              ANALYTICS: AnalyticsConfig.parse}[args.key]
+    parser = {
+        STREAMING_TTS_UPSTREAM: Upstream.parse,
+        BILLING_RATE: BillingRate.parse,
+        ANALYTICS: AnalyticsConfig.parse,
+    }[args.key]
     parser(value)  # refuses an invalid entry before it is stored
     _store(ctx).set_config(args.key, value)
     return _out(ctx, {"ok": True, "key": args.key}, f"{args.key} set")

@@ -90,8 +90,11 @@ class AnalyticsConfig:
     def parse(cls, value: Any) -> AnalyticsConfig:
         if not isinstance(value, dict):
             return cls()
-        return cls(bool(value.get("enabled")), str(value.get("project_key") or ""),
-                   str(value.get("host") or ""))
+        return cls(
+            bool(value.get("enabled")),
+            str(value.get("project_key") or ""),
+            str(value.get("host") or ""),
+        )
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

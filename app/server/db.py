@@ -44,13 +44,19 @@ def make_engine(url: str) -> Engine:
     if backend == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(parsed, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S,
-                                                     "check_same_thread": False},
-                               pool_size=10, max_overflow=20, pool_timeout=120)
+        engine = create_engine(
+            parsed,
+            connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S, "check_same_thread": False},
+            pool_size=10,
+            max_overflow=20,
+            pool_timeout=120,
+        )
         _immediate_transactions(engine)
         return engine
-    raise ServerError(f"unsupported database {backend!r}: use sqlite:///FILE or postgresql://…",
-                      reason="bad-db-url")
+    raise ServerError(
+        f"unsupported database {backend!r}: use sqlite:///FILE or postgresql://…",
+        reason="bad-db-url",
+    )
 
 
 def _immediate_transactions(engine: Engine) -> None:
@@ -80,6 +86,8 @@ def open_database(url: str) -> Engine:
         migrate(engine)
     except OperationalError as exc:
         engine.dispose()
-        raise ServerError(f"cannot open the database {make_url(url).render_as_string()}: "
-                          f"{exc.orig}", reason="db-unavailable") from exc
+        raise ServerError(
+            f"cannot open the database {make_url(url).render_as_string()}: {exc.orig}",
+            reason="db-unavailable",
+        ) from exc
     return engine

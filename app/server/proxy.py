@@ -56,7 +56,13 @@ class _Stop(Exception):
 
     def __init__(self, outcome: str, code: str, message: str, close: int, **extra: Any) -> None:
         super().__init__(message)
-        self.outcome, self.code, self.message, self.close, self.extra = outcome, code, message, close, extra
+        self.outcome, self.code, self.message, self.close, self.extra = (
+            outcome,
+            code,
+            message,
+            close,
+            extra,
+        )
 
 
 @dataclass
@@ -110,13 +116,19 @@ class ProxySession:
     async def _run(self) -> None:
         await self.ws.accept()
         if any(p in self.ws.query_params for p in URL_TOKEN_PARAMS):
-            raise _Stop("unauthorized", "unauthorized", "tokens are never accepted in the URL: send "
-                        "an Authorization header or a first frame {\"event\":\"auth\",\"token\":…}",
-                        CLOSE_UNAUTHORIZED)
+            raise _Stop(
+                "unauthorized",
+                "unauthorized",
+                "tokens are never accepted in the URL: send "
+                'an Authorization header or a first frame {"event":"auth","token":…}',
+                CLOSE_UNAUTHORIZED,
+            )
         token = bearer(self.ws.headers.get("authorization")) or await self._auth_frame()
         user, config = await self.state.db(self.state.authorize, token)
         if user is None:
-            raise _Stop("unauthorized", "unauthorized", "a valid token is required", CLOSE_UNAUTHORIZED)
+            raise _Stop(
+                "unauthorized", "unauthorized", "a valid token is required", CLOSE_UNAUTHORIZED
+            )
         self.record.user = user
         if isinstance(config, ServerError):
             close = CLOSE_NORMAL if config.reason == "config-missing" else CLOSE_SERVER_ERROR
@@ -124,9 +136,13 @@ class ProxySession:
         self.config = config
         if user.flux <= 0:
             self.state.analytics.capture(user.public_id, FluxExhausted(balance=user.flux))
-            raise _Stop("insufficient-flux", "insufficient-flux",
-                        f"{user.name} has no flux left; ask the server's admin for a grant",
-                        CLOSE_INSUFFICIENT_FLUX, balance=user.flux)
+            raise _Stop(
+                "insufficient-flux",
+                "insufficient-flux",
+                f"{user.name} has no flux left; ask the server's admin for a grant",
+                CLOSE_INSUFFICIENT_FLUX,
+                balance=user.flux,
+            )
         endpoint = await self.state.upstreams.resolve(config.upstream)
         self.upstream = await self._open(endpoint)
         await self._pump(endpoint)
@@ -136,36 +152,61 @@ class ProxySession:
         try:
             message = await asyncio.wait_for(self.ws.receive(), self.state.limits.auth_timeout_s)
         except TimeoutError:
-            raise _Stop("unauthorized", "unauthorized", "no token arrived in time",
-                        CLOSE_UNAUTHORIZED) from None
+            raise _Stop(
+                "unauthorized", "unauthorized", "no token arrived in time", CLOSE_UNAUTHORIZED
+            ) from None
         if message["type"] == "websocket.disconnect":
             self.client_gone = True
-            raise _Stop("client-gone", "unauthorized", "client left before authenticating",
-                        CLOSE_UNAUTHORIZED)
+            raise _Stop(
+                "client-gone",
+                "unauthorized",
+                "client left before authenticating",
+                CLOSE_UNAUTHORIZED,
+            )
         raw = message.get("text")
         try:
             data = json.loads(raw) if isinstance(raw, str) and len(raw) < 4096 else None
         except ValueError:
             data = None
-        if not isinstance(data, dict) or data.get("event") != "auth" or not isinstance(data.get("token"), str):
-            raise _Stop("unauthorized", "unauthorized", "the first frame must be "
-                        "{\"event\":\"auth\",\"token\":…} when no Authorization header is sent",
-                        CLOSE_UNAUTHORIZED)
+        if (
+            not isinstance(data, dict)
+            or data.get("event") != "auth"
+            or not isinstance(data.get("token"), str)
+        ):
+            raise _Stop(
+                "unauthorized",
+                "unauthorized",
+                "the first frame must be "
+                '{"event":"auth","token":…} when no Authorization header is sent',
+                CLOSE_UNAUTHORIZED,
+            )
         return str(data["token"])
 
     async def _open(self, endpoint: Endpoint) -> ClientConnection:
         headers = {"Authorization": f"Bearer {endpoint.token}"} if endpoint.token else None
         try:
-            return await connect(endpoint.ws_url, additional_headers=headers, compression=None,
-                                 max_size=None, open_timeout=self.state.limits.upstream_open_timeout_s,
-                                 close_timeout=2)
+            return await connect(
+                endpoint.ws_url,
+                additional_headers=headers,
+                compression=None,
+                max_size=None,
+                open_timeout=self.state.limits.upstream_open_timeout_s,
+                close_timeout=2,
+            )
         except InvalidStatus as exc:
-            raise _Stop("upstream-unavailable", "upstream-unavailable",
-                        f"the streaming voice refused the connection (HTTP {exc.response.status_code})",
-                        CLOSE_SERVER_ERROR) from None
+            raise _Stop(
+                "upstream-unavailable",
+                "upstream-unavailable",
+                f"the streaming voice refused the connection (HTTP {exc.response.status_code})",
+                CLOSE_SERVER_ERROR,
+            ) from None
         except (OSError, InvalidHandshake, TimeoutError) as exc:
-            raise _Stop("upstream-unavailable", "upstream-unavailable",
-                        f"cannot reach the streaming voice: {exc}", CLOSE_SERVER_ERROR) from None
+            raise _Stop(
+                "upstream-unavailable",
+                "upstream-unavailable",
+                f"cannot reach the streaming voice: {exc}",
+                CLOSE_SERVER_ERROR,
+            ) from None
 
     # -- forwarding ------------------------------------------------------------------------
 
@@ -207,18 +248,28 @@ class ProxySession:
                 return
             raw = message.get("text")
             if raw is None:
-                raise _Stop("bad-frame", "bad-frame", "binary frames are not accepted from clients",
-                            CLOSE_POLICY)
+                raise _Stop(
+                    "bad-frame",
+                    "bad-frame",
+                    "binary frames are not accepted from clients",
+                    CLOSE_POLICY,
+                )
             if len(raw) > limit:
-                raise _Stop("frame-too-large", "frame-too-large",
-                            f"a frame may carry at most {limit} bytes", CLOSE_TOO_BIG)
+                raise _Stop(
+                    "frame-too-large",
+                    "frame-too-large",
+                    f"a frame may carry at most {limit} bytes",
+                    CLOSE_TOO_BIG,
+                )
             try:
                 frame = parse_client_frame(raw)
             except SpeechError as exc:
                 raise _Stop("bad-frame", "bad-frame", exc.message, CLOSE_POLICY) from None
             if not started:
                 if frame["event"] != "start":
-                    raise _Stop("bad-frame", "bad-frame", "the first frame must be start", CLOSE_POLICY)
+                    raise _Stop(
+                        "bad-frame", "bad-frame", "the first frame must be start", CLOSE_POLICY
+                    )
                 started = True
                 self.record.model = str(frame.get("model") or endpoint.model)
                 self.record.voice = str(frame.get("voice") or "")
@@ -244,9 +295,12 @@ class ProxySession:
                 try:
                     ev = parse_server_event(message)
                 except SpeechError:
-                    raise _Stop("upstream-error", "upstream-bad-frame",
-                                "the streaming voice sent a frame that is not a protocol event",
-                                CLOSE_SERVER_ERROR) from None
+                    raise _Stop(
+                        "upstream-error",
+                        "upstream-bad-frame",
+                        "the streaming voice sent a frame that is not a protocol event",
+                        CLOSE_SERVER_ERROR,
+                    ) from None
                 if ev.name == "session.finished":
                     await self._finish(ev.raw)
                     return
@@ -260,9 +314,14 @@ class ProxySession:
         if self.cancelled and self.upstream.close_code in (1000, None):
             return  # cancelled at our request and closed without usage: nothing to bill
         code = self.upstream.close_code or 1006
-        raise _Stop("upstream-closed", "upstream-closed",
-                    f"the streaming voice closed the connection (close code {code}) before the "
-                    "session finished; nothing was charged", CLOSE_SERVER_ERROR, closeCode=code)
+        raise _Stop(
+            "upstream-closed",
+            "upstream-closed",
+            f"the streaming voice closed the connection (close code {code}) before the "
+            "session finished; nothing was charged",
+            CLOSE_SERVER_ERROR,
+            closeCode=code,
+        )
 
     async def _finish(self, raw: dict[str, Any]) -> None:
         found = raw.get("payload")
@@ -272,10 +331,21 @@ class ProxySession:
         reported = usage.get("text_words")
         words = reported if isinstance(reported, int) and reported > 0 else 0
         charge = await self._bill(words)
-        usage = {**usage, "text_words": words, "flux_charged": charge.flux_charged,
-                 "flux_unbilled": charge.unbilled}
-        out = {**raw, "payload": {**payload, "usage": usage, "balance": charge.balance,
-                                  "session_id": self.session_id}}
+        usage = {
+            **usage,
+            "text_words": words,
+            "flux_charged": charge.flux_charged,
+            "flux_unbilled": charge.unbilled,
+        }
+        out = {
+            **raw,
+            "payload": {
+                **payload,
+                "usage": usage,
+                "balance": charge.balance,
+                "session_id": self.session_id,
+            },
+        }
         self.record.outcome = "finished" if not self.client_gone else "client-gone-billed"
         await self._send_text(json.dumps(out, ensure_ascii=False))
         await self._close(CLOSE_NORMAL, "finished")
@@ -283,8 +353,13 @@ class ProxySession:
     async def _bill(self, words: int) -> Charge:
         assert self.record.user is not None and self.config is not None
         user = self.record.user
-        charge = await self.state.db(self.state.store.bill, self.session_id, user.id, words,
-                                     self.config.rate.flux_per_100_words)
+        charge = await self.state.db(
+            self.state.store.bill,
+            self.session_id,
+            user.id,
+            words,
+            self.config.rate.flux_per_100_words,
+        )
         self.record.words, self.record.charge = words, charge
         if charge.balance <= 0 and (charge.unbilled or charge.flux_charged):
             self.state.analytics.capture(user.public_id, FluxExhausted(balance=charge.balance))
@@ -328,18 +403,38 @@ class ProxySession:
         charge = r.charge
         if r.user is not None:
             span.set_attribute("enduser.id", r.user.public_id)
-        span.set_attributes({
-            "tts.model": r.model, "tts.voice": r.voice, "tts.words": r.words,
-            "flux.charged": charge.flux_charged if charge else 0,
-            "flux.unbilled": charge.unbilled if charge else 0,
-            "session.outcome": r.outcome,
-            "session.duration_ms": round((time.monotonic() - r.started) * 1000, 1),
-        })
-        if r.outcome in ("server-error", "upstream-closed", "upstream-error", "upstream-unavailable"):
+        span.set_attributes(
+            {
+                "tts.model": r.model,
+                "tts.voice": r.voice,
+                "tts.words": r.words,
+                "flux.charged": charge.flux_charged if charge else 0,
+                "flux.unbilled": charge.unbilled if charge else 0,
+                "session.outcome": r.outcome,
+                "session.duration_ms": round((time.monotonic() - r.started) * 1000, 1),
+            }
+        )
+        if r.outcome in (
+            "server-error",
+            "upstream-closed",
+            "upstream-error",
+            "upstream-unavailable",
+        ):
             span.set_status(Status(StatusCode.ERROR, r.outcome))
         if r.user is not None and charge is not None and not charge.duplicate:
-            self.state.analytics.capture(r.user.public_id, SessionFinished(
-                words=r.words, flux_charged=charge.flux_charged, unbilled=charge.unbilled,
-                outcome=r.outcome))
-        log.server.info("session %s %s words=%d charged=%s", self.session_id, r.outcome, r.words,
-                        charge.flux_charged if charge else 0)
+            self.state.analytics.capture(
+                r.user.public_id,
+                SessionFinished(
+                    words=r.words,
+                    flux_charged=charge.flux_charged,
+                    unbilled=charge.unbilled,
+                    outcome=r.outcome,
+                ),
+            )
+        log.server.info(
+            "session %s %s words=%d charged=%s",
+            self.session_id,
+            r.outcome,
+            r.words,
+            charge.flux_charged if charge else 0,
+        )

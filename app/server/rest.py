@@ -33,7 +33,7 @@ from app.speech.protocol import (
     text_frame,
 )
 
-__all__ = ["healthz", "legacy", "legacy_ws", "models", "speech", "voices"]
+__all__ = ["healthz", "legacy", "legacy_ws", "me", "models", "speech", "voices"]
 
 FORMATS: Final = {"wav": "audio/wav", "pcm": "audio/pcm"}
 REST_TIMEOUT_S: Final = 120.0
@@ -52,8 +52,12 @@ async def _user(request: Request) -> User | JSONResponse:
     token = bearer(request.headers.get("authorization"))
     user = await _state(request).db(_state(request).store.authenticate, token) if token else None
     if user is None:
-        return problem(401, "unauthorized", "send Authorization: Bearer <token> "
-                       "(create one with `companion-stage serve token create`)")
+        return problem(
+            401,
+            "unauthorized",
+            "send Authorization: Bearer <token> "
+            "(create one with `companion-stage serve token create`)",
+        )
     return user
 
 
@@ -70,9 +74,19 @@ async def healthz(request: Request) -> JSONResponse:
     try:
         await state.db(state.store.ping)
     except Exception as exc:
-        return JSONResponse({"ok": False, "database": "unreachable", "detail": str(exc)[:200]},
-                            status_code=503)
+        return JSONResponse(
+            {"ok": False, "database": "unreachable", "detail": str(exc)[:200]}, status_code=503
+        )
     return JSONResponse({"ok": True, "database": state.store.dialect})
+
+
+async def me(request: Request) -> Response:
+    """Who the token belongs to: the desktop shows the balance and ``identify``s analytics with
+    the opaque ``person_id`` so its events and the server's join on one person."""
+    user = await _user(request)
+    if isinstance(user, JSONResponse):
+        return user
+    return JSONResponse({"user": user.name, "person_id": user.public_id, "flux": user.flux})
 
 
 async def voices(request: Request) -> Response:
@@ -87,7 +101,9 @@ async def voices(request: Request) -> Response:
     try:
         data = await state.db(lambda: get_json(endpoint.voices_url, api_key=endpoint.token))
     except SpeechError as exc:
-        return problem(502, "upstream-unavailable", f"the streaming voice's voice list failed: {exc.message}")
+        return problem(
+            502, "upstream-unavailable", f"the streaming voice's voice list failed: {exc.message}"
+        )
     items = data.get("voices", []) if isinstance(data, dict) else data
     return JSONResponse({"voices": items if isinstance(items, list) else []})
 
@@ -102,8 +118,12 @@ async def models(request: Request) -> Response:
     except ServerError as exc:
         return problem(503, exc.reason, exc.message)
     model = config.upstream.model or config.upstream.provider or "default"
-    return JSONResponse({"object": "list",
-                         "data": [{"id": model, "object": "model", "owned_by": config.upstream.provider}]})
+    return JSONResponse(
+        {
+            "object": "list",
+            "data": [{"id": model, "object": "model", "owned_by": config.upstream.provider}],
+        }
+    )
 
 
 def _speech_body(raw: Any, max_chars: int) -> dict[str, Any] | JSONResponse:
@@ -119,13 +139,21 @@ def _speech_body(raw: Any, max_chars: int) -> dict[str, Any] | JSONResponse:
             return problem(400, "bad-request", f"{key} must be a string")
     fmt = raw.get("response_format", "wav")
     if fmt not in FORMATS:
-        return problem(400, "unsupported-format",
-                       f"response_format {fmt!r} is not offered; use one of {sorted(FORMATS)}")
+        return problem(
+            400,
+            "unsupported-format",
+            f"response_format {fmt!r} is not offered; use one of {sorted(FORMATS)}",
+        )
     speed = raw.get("speed", 1.0)
     if isinstance(speed, bool) or not isinstance(speed, int | float) or not 0.25 <= speed <= 4.0:
         return problem(400, "bad-request", "speed must be a number from 0.25 to 4.0")
-    return {"model": raw.get("model", ""), "voice": raw.get("voice", ""), "input": text,
-            "response_format": fmt, "speed": float(speed)}
+    return {
+        "model": raw.get("model", ""),
+        "voice": raw.get("voice", ""),
+        "input": text,
+        "response_format": fmt,
+        "speed": float(speed),
+    }
 
 
 async def speech(request: Request) -> Response:
@@ -150,24 +178,48 @@ async def speech(request: Request) -> Response:
     endpoint = await state.upstreams.resolve(config.upstream)
     session_id = str(uuid.uuid4())
     with state.tracer.start_as_current_span("tts.speech", kind=SpanKind.SERVER) as span:
-        span.set_attributes({"session.id": session_id, "enduser.id": user.public_id,
-                             "tts.model": body["model"] or endpoint.model, "tts.voice": body["voice"]})
+        span.set_attributes(
+            {
+                "session.id": session_id,
+                "enduser.id": user.public_id,
+                "tts.model": body["model"] or endpoint.model,
+                "tts.voice": body["voice"],
+            }
+        )
         try:
             audio, words = await _synthesize(endpoint, body)
         except ServerError as exc:
             span.set_attribute("session.outcome", exc.reason)
             span.set_status(Status(StatusCode.ERROR, exc.reason))
             return problem(502, exc.reason, exc.message)
-        charge = await state.db(state.store.bill, session_id, user.id, words,
-                                config.rate.flux_per_100_words)
-        span.set_attributes({"tts.words": words, "flux.charged": charge.flux_charged,
-                             "flux.unbilled": charge.unbilled, "session.outcome": "finished"})
-    state.analytics.capture(user.public_id, SessionFinished(
-        words=words, flux_charged=charge.flux_charged, unbilled=charge.unbilled, outcome="finished"))
+        charge = await state.db(
+            state.store.bill, session_id, user.id, words, config.rate.flux_per_100_words
+        )
+        span.set_attributes(
+            {
+                "tts.words": words,
+                "flux.charged": charge.flux_charged,
+                "flux.unbilled": charge.unbilled,
+                "session.outcome": "finished",
+            }
+        )
+    state.analytics.capture(
+        user.public_id,
+        SessionFinished(
+            words=words,
+            flux_charged=charge.flux_charged,
+            unbilled=charge.unbilled,
+            outcome="finished",
+        ),
+    )
     data = wav_bytes(audio) if body["response_format"] == "wav" else audio.pcm
-    headers = {"X-Flux-Charged": str(charge.flux_charged), "X-Flux-Unbilled": str(charge.unbilled),
-               "X-Flux-Balance": str(charge.balance), "X-Session-Id": session_id,
-               "X-Sample-Rate": str(audio.sample_rate)}
+    headers = {
+        "X-Flux-Charged": str(charge.flux_charged),
+        "X-Flux-Unbilled": str(charge.unbilled),
+        "X-Flux-Balance": str(charge.balance),
+        "X-Session-Id": session_id,
+        "X-Sample-Rate": str(audio.sample_rate),
+    }
     return Response(data, media_type=FORMATS[body["response_format"]], headers=headers)
 
 
@@ -177,10 +229,19 @@ async def _synthesize(endpoint: Endpoint, body: dict[str, Any]) -> tuple[Audio, 
     rate = DEFAULT_SAMPLE_RATE
     extra = {"speed": body["speed"]} if body["speed"] != 1.0 else None
     try:
-        async with connect(endpoint.ws_url, additional_headers=headers, compression=None,
-                           max_size=None, open_timeout=10, close_timeout=2) as ws:
-            await ws.send(start_frame(model=body["model"] or endpoint.model, voice=body["voice"],
-                                      extra_body=extra))
+        async with connect(
+            endpoint.ws_url,
+            additional_headers=headers,
+            compression=None,
+            max_size=None,
+            open_timeout=10,
+            close_timeout=2,
+        ) as ws:
+            await ws.send(
+                start_frame(
+                    model=body["model"] or endpoint.model, voice=body["voice"], extra_body=extra
+                )
+            )
             await ws.send(text_frame(body["input"]))
             await ws.send(finish_frame())
             async for message in ws:
@@ -191,30 +252,46 @@ async def _synthesize(endpoint: Endpoint, body: dict[str, Any]) -> tuple[Audio, 
                 if ev.name == "session.started" and isinstance(ev.payload.get("sample_rate"), int):
                     rate = ev.payload["sample_rate"]
                 elif ev.name == "error":
-                    raise ServerError(f"the streaming voice failed: {ev.raw.get('message', '')}",
-                                      reason=str(ev.raw.get("code") or "upstream-error"))
+                    raise ServerError(
+                        f"the streaming voice failed: {ev.raw.get('message', '')}",
+                        reason=str(ev.raw.get("code") or "upstream-error"),
+                    )
                 elif ev.name == "session.finished":
                     usage = ev.payload.get("usage")
                     words = usage.get("text_words") if isinstance(usage, dict) else 0
-                    return Audio(bytes(pcm), rate), words if isinstance(words, int) and words > 0 else 0
+                    return Audio(bytes(pcm), rate), words if isinstance(
+                        words, int
+                    ) and words > 0 else 0
     except InvalidStatus as exc:
-        raise ServerError(f"the streaming voice refused the connection (HTTP "
-                          f"{exc.response.status_code})", reason="upstream-unavailable") from None
+        raise ServerError(
+            f"the streaming voice refused the connection (HTTP {exc.response.status_code})",
+            reason="upstream-unavailable",
+        ) from None
     except (OSError, InvalidHandshake, TimeoutError) as exc:
-        raise ServerError(f"cannot reach the streaming voice: {exc}", reason="upstream-unavailable") from None
+        raise ServerError(
+            f"cannot reach the streaming voice: {exc}", reason="upstream-unavailable"
+        ) from None
     except ConnectionClosed:
         pass
     except SpeechError as exc:
         raise ServerError(exc.message, reason="upstream-bad-frame") from None
-    raise ServerError("the streaming voice closed the connection before the speech was finished; "
-                      "nothing was charged", reason="upstream-closed")
+    raise ServerError(
+        "the streaming voice closed the connection before the speech was finished; "
+        "nothing was charged",
+        reason="upstream-closed",
+    )
 
 
 async def legacy(request: Request) -> JSONResponse:
     rest = request.path_params.get("rest", "")
-    return problem(404, "moved", f"/api/v1/openai/audio/{rest} was retired: use /api/v1/audio/{rest}")
+    return problem(
+        404, "moved", f"/api/v1/openai/audio/{rest} was retired: use /api/v1/audio/{rest}"
+    )
 
 
 async def legacy_ws(ws: WebSocket) -> None:
-    await ws.send_denial_response(problem(404, "moved", "/api/v1/openai/audio/speech/ws was retired: "
-                                          "use /api/v1/audio/speech/ws"))
+    await ws.send_denial_response(
+        problem(
+            404, "moved", "/api/v1/openai/audio/speech/ws was retired: use /api/v1/audio/speech/ws"
+        )
+    )

@@ -82,11 +82,17 @@ class ServerState:
     def _read_config(self) -> SessionConfig:
         raw_upstream = self.store.get_config(STREAMING_TTS_UPSTREAM)
         raw_rate = self.store.get_config(BILLING_RATE)
-        missing = [k for k, v in ((STREAMING_TTS_UPSTREAM, raw_upstream), (BILLING_RATE, raw_rate))
-                   if v is None]
+        missing = [
+            k
+            for k, v in ((STREAMING_TTS_UPSTREAM, raw_upstream), (BILLING_RATE, raw_rate))
+            if v is None
+        ]
         if missing:
-            raise ServerError(f"the server is not configured: {', '.join(missing)} missing "
-                              "(run `companion-stage serve seed-streaming-tts`)", reason=CONFIG_MISSING)
+            raise ServerError(
+                f"the server is not configured: {', '.join(missing)} missing "
+                "(run `companion-stage serve seed-streaming-tts`)",
+                reason=CONFIG_MISSING,
+            )
         return SessionConfig(Upstream.parse(raw_upstream), BillingRate.parse(raw_rate))
 
     def authorize(self, token: str) -> tuple[User | None, SessionConfig | ServerError]:

@@ -75,8 +75,11 @@ class Store:
         with self.engine.begin() as conn:
             user = self._user_by_name(conn, name)
             if user is None:
-                conn.execute(users.insert().values(name=name, public_id=str(uuid.uuid4()), flux=0,
-                                                   created_at=_now()))
+                conn.execute(
+                    users.insert().values(
+                        name=name, public_id=str(uuid.uuid4()), flux=0, created_at=_now()
+                    )
+                )
                 user = self._user_by_name(conn, name)
         assert user is not None
         return user
@@ -93,15 +96,21 @@ class Store:
         user = self.ensure_user(user_name)
         token = new_token()
         with self.engine.begin() as conn:
-            conn.execute(tokens.insert().values(user_id=user.id, token_hash=hash_token(token),
-                                                created_at=_now()))
+            conn.execute(
+                tokens.insert().values(
+                    user_id=user.id, token_hash=hash_token(token), created_at=_now()
+                )
+            )
         return token, user
 
     def authenticate(self, token: str) -> User | None:
         if not token:
             return None
-        query = (select(users).join(tokens, tokens.c.user_id == users.c.id)
-                 .where(tokens.c.token_hash == hash_token(token), tokens.c.revoked_at.is_(None)))
+        query = (
+            select(users)
+            .join(tokens, tokens.c.user_id == users.c.id)
+            .where(tokens.c.token_hash == hash_token(token), tokens.c.revoked_at.is_(None))
+        )
         with self.engine.connect() as conn:
             row = conn.execute(query).mappings().first()
         return User(row["id"], row["name"], row["public_id"], row["flux"]) if row else None
@@ -109,14 +118,18 @@ class Store:
     def revoke_tokens(self, user_name: str) -> int:
         user = self.user(user_name)
         with self.engine.begin() as conn:
-            result = conn.execute(tokens.update().where(tokens.c.user_id == user.id,
-                                                        tokens.c.revoked_at.is_(None))
-                                  .values(revoked_at=_now()))
+            result = conn.execute(
+                tokens.update()
+                .where(tokens.c.user_id == user.id, tokens.c.revoked_at.is_(None))
+                .values(revoked_at=_now())
+            )
         return int(result.rowcount)
 
     def balance(self, user_id: int) -> int:
         with self.engine.connect() as conn:
-            value = conn.execute(select(users.c.flux).where(users.c.id == user_id)).scalar_one_or_none()
+            value = conn.execute(
+                select(users.c.flux).where(users.c.id == user_id)
+            ).scalar_one_or_none()
         if value is None:
             raise ServerError(f"no user with id {user_id}", reason="unknown-user")
         return int(value)
@@ -139,9 +152,18 @@ class Store:
             balance = self._locked_balance(conn, user.id)
             new = max(0, balance + amount)
             conn.execute(users.update().where(users.c.id == user.id).values(flux=new))
-            conn.execute(ledger.insert().values(
-                session_id=f"grant-{uuid.uuid4()}", user_id=user.id, kind="grant", words=0,
-                flux_charged=balance - new, unbilled=0, balance_after=new, created_at=_now()))
+            conn.execute(
+                ledger.insert().values(
+                    session_id=f"grant-{uuid.uuid4()}",
+                    user_id=user.id,
+                    kind="grant",
+                    words=0,
+                    flux_charged=balance - new,
+                    unbilled=0,
+                    balance_after=new,
+                    created_at=_now(),
+                )
+            )
         return User(user.id, user.name, user.public_id, new)
 
     def bill(self, session_id: str, user_id: int, words: int, flux_per_100_words: int) -> Charge:
@@ -154,12 +176,21 @@ class Store:
                 if previous is not None:
                     return previous
                 charged, unbilled = split_charge(due, balance)
-                conn.execute(users.update().where(users.c.id == user_id)
-                             .values(flux=users.c.flux - charged))
-                conn.execute(ledger.insert().values(
-                    session_id=session_id, user_id=user_id, kind="session", words=words,
-                    flux_charged=charged, unbilled=unbilled, balance_after=balance - charged,
-                    created_at=_now()))
+                conn.execute(
+                    users.update().where(users.c.id == user_id).values(flux=users.c.flux - charged)
+                )
+                conn.execute(
+                    ledger.insert().values(
+                        session_id=session_id,
+                        user_id=user_id,
+                        kind="session",
+                        words=words,
+                        flux_charged=charged,
+                        unbilled=unbilled,
+                        balance_after=balance - charged,
+                        created_at=_now(),
+                    )
+                )
                 return Charge(session_id, words, charged, unbilled, balance - charged)
         except IntegrityError:
             # a concurrent bill of the same session won the unique key: report its row
@@ -170,25 +201,49 @@ class Store:
             return previous
 
     def _billed(self, conn: Connection, session_id: str) -> Charge | None:
-        row = conn.execute(select(ledger).where(ledger.c.session_id == session_id)).mappings().first()
+        row = (
+            conn.execute(select(ledger).where(ledger.c.session_id == session_id)).mappings().first()
+        )
         if row is None:
             return None
-        return Charge(session_id, row["words"], row["flux_charged"], row["unbilled"],
-                      row["balance_after"], duplicate=True)
+        return Charge(
+            session_id,
+            row["words"],
+            row["flux_charged"],
+            row["unbilled"],
+            row["balance_after"],
+            duplicate=True,
+        )
 
     def ledger(self, user_name: str | None = None, limit: int = 100) -> list[LedgerRow]:
-        query = (select(ledger, users.c.name).join(users, users.c.id == ledger.c.user_id)
-                 .order_by(ledger.c.id.desc()).limit(limit))
+        query = (
+            select(ledger, users.c.name)
+            .join(users, users.c.id == ledger.c.user_id)
+            .order_by(ledger.c.id.desc())
+            .limit(limit)
+        )
         if user_name:
             query = query.where(users.c.name == user_name)
         with self.engine.connect() as conn:
             rows = conn.execute(query).mappings().all()
-        return [LedgerRow(r["session_id"], r["name"], r["kind"], r["words"], r["flux_charged"],
-                          r["unbilled"], r["balance_after"], r["created_at"]) for r in rows]
+        return [
+            LedgerRow(
+                r["session_id"],
+                r["name"],
+                r["kind"],
+                r["words"],
+                r["flux_charged"],
+                r["unbilled"],
+                r["balance_after"],
+                r["created_at"],
+            )
+            for r in rows
+        ]
 
     def charged_total(self, user_id: int) -> int:
         query = select(func.coalesce(func.sum(ledger.c.flux_charged), 0)).where(
-            ledger.c.user_id == user_id, ledger.c.kind == "session")
+            ledger.c.user_id == user_id, ledger.c.kind == "session"
+        )
         with self.engine.connect() as conn:
             return int(conn.execute(query).scalar_one())
 
@@ -196,14 +251,17 @@ class Store:
 
     def get_config(self, key: str) -> Any | None:
         with self.engine.connect() as conn:
-            raw = conn.execute(select(config.c.value).where(config.c.key == key)).scalar_one_or_none()
+            raw = conn.execute(
+                select(config.c.value).where(config.c.key == key)
+            ).scalar_one_or_none()
         return None if raw is None else json.loads(raw)
 
     def set_config(self, key: str, value: Any) -> None:
         raw = json.dumps(value, sort_keys=True)
         with self.engine.begin() as conn:
-            updated = conn.execute(config.update().where(config.c.key == key)
-                                   .values(value=raw, updated_at=_now()))
+            updated = conn.execute(
+                config.update().where(config.c.key == key).values(value=raw, updated_at=_now())
+            )
             if updated.rowcount == 0:
                 conn.execute(config.insert().values(key=key, value=raw, updated_at=_now()))
 

@@ -25,7 +25,8 @@ __all__ = ["config", "ledger", "metadata", "tokens", "users"]
 metadata = MetaData()
 
 users = Table(
-    "users", metadata,
+    "users",
+    metadata,
     Column("id", Integer, primary_key=True),
     Column("name", String(200), nullable=False, unique=True),
     Column("public_id", String(36), nullable=False, unique=True),
@@ -34,7 +35,8 @@ users = Table(
 )
 
 tokens = Table(
-    "tokens", metadata,
+    "tokens",
+    metadata,
     Column("id", Integer, primary_key=True),
     Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
     Column("token_hash", String(64), nullable=False, unique=True),
@@ -43,7 +45,8 @@ tokens = Table(
 )
 
 ledger = Table(
-    "ledger", metadata,
+    "ledger",
+    metadata,
     Column("id", Integer, primary_key=True),
     Column("session_id", String(100), nullable=False, unique=True),
     Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
@@ -56,7 +59,8 @@ ledger = Table(
 )
 
 config = Table(
-    "config", metadata,
+    "config",
+    metadata,
     Column("key", String(100), primary_key=True),
     Column("value", Text, nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),

@@ -20,10 +20,13 @@ __all__ = ["SERVICE_NAME", "tracer_provider"]
 SERVICE_NAME: Final = "companion-stage-server"
 
 
-def tracer_provider(exporter: str = "none", *, custom: SpanExporter | None = None) -> TracerProvider:
+def tracer_provider(
+    exporter: str = "none", *, custom: SpanExporter | None = None
+) -> TracerProvider:
     """A provider exporting to ``exporter``: none, console, otlp (or a ``custom`` exporter)."""
-    provider = TracerProvider(resource=Resource.create({"service.name": SERVICE_NAME,
-                                                        "service.version": __version__}))
+    provider = TracerProvider(
+        resource=Resource.create({"service.name": SERVICE_NAME, "service.version": __version__})
+    )
     chosen: SpanExporter | None = custom
     if chosen is None and exporter == "console":
         chosen = ConsoleSpanExporter()
@@ -33,12 +36,16 @@ def tracer_provider(exporter: str = "none", *, custom: SpanExporter | None = Non
                 OTLPSpanExporter,
             )
         except ImportError as exc:
-            raise ServerError("the otlp exporter needs the opentelemetry-exporter-otlp-proto-http "
-                              "package; install it or pick --otel-exporter console",
-                              reason="otel-exporter-missing") from exc
+            raise ServerError(
+                "the otlp exporter needs the opentelemetry-exporter-otlp-proto-http "
+                "package; install it or pick --otel-exporter console",
+                reason="otel-exporter-missing",
+            ) from exc
         chosen = OTLPSpanExporter()  # endpoint from OTEL_EXPORTER_OTLP_ENDPOINT
     elif chosen is None and exporter != "none":
-        raise ServerError(f"unknown OpenTelemetry exporter {exporter!r}", reason="otel-exporter-unknown")
+        raise ServerError(
+            f"unknown OpenTelemetry exporter {exporter!r}", reason="otel-exporter-unknown"
+        )
     if chosen is not None:
         provider.add_span_processor(BatchSpanProcessor(chosen))
     return provider

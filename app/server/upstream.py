@@ -54,8 +54,9 @@ class Upstreams:
                 await engine.start()
                 self._builtin = engine
                 log.server.info("built-in streaming engine on %s", engine.url)
-            return Endpoint(self._builtin.url, self._builtin_token, upstream.provider or "piper",
-                            upstream.model)
+            return Endpoint(
+                self._builtin.url, self._builtin_token, upstream.provider or "piper", upstream.model
+            )
 
     async def close(self) -> None:
         if self._builtin is not None:

@@ -100,18 +100,27 @@ def make_stack(store: Store) -> StackFactory:
     """Start an upstream (a real engine, or ``upstream_url``/"builtin") and the server."""
 
     @contextmanager
-    def factory(*, flux: int = 100, rate: int | None = 10, seed: bool = True,
-                engine_cls: type[StreamingEngine] = StreamingEngine,
-                engine_options: EngineOptions | None = None, upstream_url: str | None = None,
-                builtin: EngineOptions | None = None, **limits: object) -> Iterator[Stack]:
+    def factory(
+        *,
+        flux: int = 100,
+        rate: int | None = 10,
+        seed: bool = True,
+        engine_cls: type[StreamingEngine] = StreamingEngine,
+        engine_options: EngineOptions | None = None,
+        upstream_url: str | None = None,
+        builtin: EngineOptions | None = None,
+        **limits: object,
+    ) -> Iterator[Stack]:
         with ExitStack() as stack:
             upstream = None
             if upstream_url is None:
                 upstream = stack.enter_context(EngineThread(engine=engine_cls(engine_options)))
                 upstream_url = upstream.url
             if seed:
-                store.set_config(STREAMING_TTS_UPSTREAM, {"url": upstream_url, "provider": "piper",
-                                                          "model": "piper-medium"})
+                store.set_config(
+                    STREAMING_TTS_UPSTREAM,
+                    {"url": upstream_url, "provider": "piper", "model": "piper-medium"},
+                )
             if rate is not None:
                 store.set_config(BILLING_RATE, {"flux_per_100_words": rate})
             token, user = store.create_token("ada")
@@ -122,8 +131,12 @@ def make_stack(store: Store) -> StackFactory:
             provider.add_span_processor(SimpleSpanProcessor(exporter))
             from app.server.state import Limits
 
-            options = ServerOptions(engine=store.engine, tracer_provider=provider, builtin=builtin,
-                                    limits=Limits(**limits))  # type: ignore[arg-type]
+            options = ServerOptions(
+                engine=store.engine,
+                tracer_provider=provider,
+                builtin=builtin,
+                limits=Limits(**limits),
+            )  # type: ignore[arg-type]
             server = stack.enter_context(RunningServer(create_app(options)))
             yield Stack(server, store, token, user, upstream, exporter)
 

@@ -28,9 +28,15 @@ __all__ = ["ReportsOnCancel", "RunningServer", "Transcript", "session", "tone"]
 
 class RunningServer:
     def __init__(self, app: Starlette) -> None:
-        config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning",
-                                ws_max_size=2**20, lifespan="on",
-                                ws="websockets-sansio")
+        config = uvicorn.Config(
+            app,
+            host="127.0.0.1",
+            port=0,
+            log_level="warning",
+            ws_max_size=2**20,
+            lifespan="on",
+            ws="websockets-sansio",
+        )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, name="test-server", daemon=True)
 
@@ -83,13 +89,26 @@ class Transcript:
         return sum(len(f) for f in self.frames if isinstance(f, bytes))
 
 
-def session(url: str, token: str | None, texts: list[str], *, via: str = "header", finish: bool = True,
-            voice: str = "", first: str | None = None, timeout: float = 60.0) -> Transcript:
+def session(
+    url: str,
+    token: str | None,
+    texts: list[str],
+    *,
+    via: str = "header",
+    finish: bool = True,
+    voice: str = "",
+    first: str | None = None,
+    timeout: float = 60.0,
+) -> Transcript:
     """One client session: auth, start, the texts, finish; read until the server closes."""
-    headers = {"Authorization": f"Bearer {token}"} if token is not None and via == "header" else None
+    headers = (
+        {"Authorization": f"Bearer {token}"} if token is not None and via == "header" else None
+    )
     out = Transcript()
     started = time.monotonic()
-    with connect(url, additional_headers=headers, max_size=None, open_timeout=10, close_timeout=5) as ws:
+    with connect(
+        url, additional_headers=headers, max_size=None, open_timeout=10, close_timeout=5
+    ) as ws:
         if first is not None:
             ws.send(first)
         if token is not None and via == "frame":

@@ -23,9 +23,13 @@ RUN_AS = "nobody"
 
 
 def find_bin_dir() -> Path:
-    candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"),
-                        key=lambda p: int(Path(p).parts[-3]) if Path(p).parts[-3].isdigit() else 0)
-    assert candidates, "PostgreSQL is not installed: scripts/bootstrap.sh test installs `postgresql`"
+    candidates = sorted(
+        glob.glob("/usr/lib/postgresql/*/bin/initdb"),
+        key=lambda p: int(Path(p).parts[-3]) if Path(p).parts[-3].isdigit() else 0,
+    )
+    assert candidates, (
+        "PostgreSQL is not installed: scripts/bootstrap.sh test installs `postgresql`"
+    )
     return Path(candidates[-1]).parent
 
 
@@ -66,12 +70,35 @@ def start_cluster() -> Cluster:
     if os.geteuid() == 0:
         shutil.chown(root, RUN_AS, "nogroup")
     cluster = Cluster(find_bin_dir(), root, _free_port())
-    cluster.run("initdb", "-D", str(cluster.data), "-U", "postgres", "--auth=trust",
-                "--no-sync", "-E", "UTF8", "--locale=C")
-    options = (f"-h 127.0.0.1 -p {cluster.port} -k {root} -F "
-               "-c max_connections=200 -c shared_buffers=32MB -c fsync=off")
-    cluster.run("pg_ctl", "-D", str(cluster.data), "-l", str(root / "server.log"), "-o", options,
-                "-w", "-t", "60", "start")
+    cluster.run(
+        "initdb",
+        "-D",
+        str(cluster.data),
+        "-U",
+        "postgres",
+        "--auth=trust",
+        "--no-sync",
+        "-E",
+        "UTF8",
+        "--locale=C",
+    )
+    options = (
+        f"-h 127.0.0.1 -p {cluster.port} -k {root} -F "
+        "-c max_connections=200 -c shared_buffers=32MB -c fsync=off"
+    )
+    cluster.run(
+        "pg_ctl",
+        "-D",
+        str(cluster.data),
+        "-l",
+        str(root / "server.log"),
+        "-o",
+        options,
+        "-w",
+        "-t",
+        "60",
+        "start",
+    )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:

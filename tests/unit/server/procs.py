@@ -22,8 +22,14 @@ def free_port() -> int:
 
 def start(*args: str, data_dir: Path) -> subprocess.Popen[str]:
     env = {**os.environ, "COMPANION_STAGE_DATA_DIR": str(data_dir)}
-    return subprocess.Popen([sys.executable, "-m", "app", *args], cwd=REPO, env=env, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    return subprocess.Popen(
+        [sys.executable, "-m", "app", *args],
+        cwd=REPO,
+        env=env,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
 
 
 def wait_port(proc: subprocess.Popen[str], port: int, timeout: float = 60.0) -> None:

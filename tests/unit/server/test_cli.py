@@ -17,9 +17,22 @@ def run_json(capsys: pytest.CaptureFixture[str], *argv: str) -> dict:
     return json.loads(capsys.readouterr().out)
 
 
-def test_token_create_prints_once_and_grants(db_url: str, capsys: pytest.CaptureFixture[str]) -> None:
-    out = run_json(capsys, "serve", "--db", db_url, "token", "create", "--user", "ada", "--flux", "25",
-                   "--json")
+def test_token_create_prints_once_and_grants(
+    db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = run_json(
+        capsys,
+        "serve",
+        "--db",
+        db_url,
+        "token",
+        "create",
+        "--user",
+        "ada",
+        "--flux",
+        "25",
+        "--json",
+    )
     assert out["user"] == "ada" and out["flux"] == 25
     engine = open_database(db_url)
     try:
@@ -41,11 +54,25 @@ def test_token_create_prints_once_and_grants(db_url: str, capsys: pytest.Capture
     assert "grant" in table and "ada" in table
 
 
-def test_seed_streaming_tts_writes_upstream_and_rate(db_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+def test_seed_streaming_tts_writes_upstream_and_rate(
+    db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     out = run_json(capsys, "serve", "--db", db_url, "seed-streaming-tts", "--json")
     assert out["upstream"]["url"] == "builtin" and out["rate"] == {"flux_per_100_words": 1}
-    run_json(capsys, "serve", "--db", db_url, "seed-streaming-tts", "--url", "ws://127.0.0.1:9/x",
-             "--auth", "secret", "--rate", "3", "--json")
+    run_json(
+        capsys,
+        "serve",
+        "--db",
+        db_url,
+        "seed-streaming-tts",
+        "--url",
+        "ws://127.0.0.1:9/x",
+        "--auth",
+        "secret",
+        "--rate",
+        "3",
+        "--json",
+    )
     engine = open_database(db_url)
     try:
         store = Store(engine)
@@ -58,12 +85,27 @@ def test_seed_streaming_tts_writes_upstream_and_rate(db_url: str, capsys: pytest
 
 
 def test_bad_input_gets_reason_codes(db_url: str, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["serve", "--db", db_url, "seed-streaming-tts", "--url", "http://nope", "--json"]) == 1
+    assert (
+        main(["serve", "--db", db_url, "seed-streaming-tts", "--url", "http://nope", "--json"]) == 1
+    )
     assert json.loads(capsys.readouterr().out)["reason"] == "config-invalid"
     assert main(["serve", "--db", db_url, "flux", "balance", "--user", "ghost", "--json"]) == 1
     assert json.loads(capsys.readouterr().out)["reason"] == "unknown-user"
     assert main(["serve", "--db", db_url, "config", "set", "BILLING_RATE", "{bad", "--json"]) == 1
     assert json.loads(capsys.readouterr().out)["reason"] == "bad-json"
-    assert main(["serve", "--db", db_url, "config", "set", "BILLING_RATE", '{"flux_per_100_words": -1}',
-                 "--json"]) == 1
+    assert (
+        main(
+            [
+                "serve",
+                "--db",
+                db_url,
+                "config",
+                "set",
+                "BILLING_RATE",
+                '{"flux_per_100_words": -1}',
+                "--json",
+            ]
+        )
+        == 1
+    )
     assert json.loads(capsys.readouterr().out)["reason"] == "config-invalid"

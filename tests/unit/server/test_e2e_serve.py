@@ -1,4 +1,4 @@
-"""The desktop's streaming TTS session against a real ``companion-stage serve`` process on loopback."""
+"""The desktop's streaming TTS session against a real ``companion-stage serve`` process."""
 
 from __future__ import annotations
 
@@ -19,8 +19,13 @@ from tests.unit.speech.engines import Recorder
 
 pytestmark = pytest.mark.e2e
 
-REPLY = ["Good morning! ", "I checked the weather ", "for you. It will be sunny ", "all day long. ",
-         "Enjoy your walk in the park."]
+REPLY = [
+    "Good morning! ",
+    "I checked the weather ",
+    "for you. It will be sunny ",
+    "all day long. ",
+    "Enjoy your walk in the park.",
+]
 
 
 def _cli(capsys: pytest.CaptureFixture[str], *argv: str) -> object:
@@ -29,9 +34,24 @@ def _cli(capsys: pytest.CaptureFixture[str], *argv: str) -> object:
 
 
 def test_streaming_session_through_serve_speaks_sentence_by_sentence_and_bills(
-        db_url: str, data_dir: DataPaths, capsys: pytest.CaptureFixture[str]) -> None:
-    created = _cli(capsys, "serve", "--db", db_url, "token", "create", "--user", "desk", "--flux", "50", "--json")
-    _cli(capsys, "serve", "--db", db_url, "seed-streaming-tts", "--rate", "10", "--json")  # built-in voice
+    db_url: str, data_dir: DataPaths, capsys: pytest.CaptureFixture[str]
+) -> None:
+    created = _cli(
+        capsys,
+        "serve",
+        "--db",
+        db_url,
+        "token",
+        "create",
+        "--user",
+        "desk",
+        "--flux",
+        "50",
+        "--json",
+    )
+    _cli(
+        capsys, "serve", "--db", db_url, "seed-streaming-tts", "--rate", "10", "--json"
+    )  # built-in voice
     port = free_port()
     server = start("serve", "--port", str(port), "--db", db_url, data_dir=data_dir.root)
     try:
@@ -49,8 +69,13 @@ def test_streaming_session_through_serve_speaks_sentence_by_sentence_and_bills(
             arrivals.append(time.monotonic())
             on_sentence(sentence)
 
-        session = StreamingSession(url, token=created["token"], callbacks=SessionCallbacks(
-            on_sentence=stamp, on_error=callbacks.on_error, on_done=callbacks.on_done))
+        session = StreamingSession(
+            url,
+            token=created["token"],
+            callbacks=SessionCallbacks(
+                on_sentence=stamp, on_error=callbacks.on_error, on_done=callbacks.on_done
+            ),
+        )
         for chunk in REPLY:  # an LLM streaming its reply, slowly enough to see the overlap
             session.append_text(chunk)
             time.sleep(0.4)
@@ -67,21 +92,46 @@ def test_streaming_session_through_serve_speaks_sentence_by_sentence_and_bills(
         ledger = _cli(capsys, "serve", "--db", db_url, "ledger", "--user", "desk", "--json")
         assert ledger[0]["kind"] == "session" and ledger[0]["words"] == session.usage["text_words"]
         assert ledger[0]["flux_charged"] == session.usage["flux_charged"]
-        balance = _cli(capsys, "serve", "--db", db_url, "flux", "balance", "--user", "desk", "--json")
+        balance = _cli(
+            capsys, "serve", "--db", db_url, "flux", "balance", "--user", "desk", "--json"
+        )
         assert balance["flux"] == 50 - session.usage["flux_charged"]
     finally:
         log = stop(server)
     assert "Traceback" not in log, log
 
 
-def test_upstream_killed_mid_stream(db_url: str, data_dir: DataPaths,
-                                    capsys: pytest.CaptureFixture[str]) -> None:
+def test_upstream_killed_mid_stream(
+    db_url: str, data_dir: DataPaths, capsys: pytest.CaptureFixture[str]
+) -> None:
     """A separate ``tts-engine`` process is killed while the server streams from it."""
-    created = _cli(capsys, "serve", "--db", db_url, "token", "create", "--user", "desk", "--flux", "50", "--json")
+    created = _cli(
+        capsys,
+        "serve",
+        "--db",
+        db_url,
+        "token",
+        "create",
+        "--user",
+        "desk",
+        "--flux",
+        "50",
+        "--json",
+    )
     engine_port, port = free_port(), free_port()
-    engine = start("tts-engine", "--port", str(engine_port), "--latency-ms", "400", data_dir=data_dir.root)
-    _cli(capsys, "serve", "--db", db_url, "seed-streaming-tts", "--url",
-         f"ws://127.0.0.1:{engine_port}/api/v1/audio/speech/ws", "--json")
+    engine = start(
+        "tts-engine", "--port", str(engine_port), "--latency-ms", "400", data_dir=data_dir.root
+    )
+    _cli(
+        capsys,
+        "serve",
+        "--db",
+        db_url,
+        "seed-streaming-tts",
+        "--url",
+        f"ws://127.0.0.1:{engine_port}/api/v1/audio/speech/ws",
+        "--json",
+    )
     server = start("serve", "--port", str(port), "--db", db_url, data_dir=data_dir.root)
     try:
         wait_port(engine, engine_port)
@@ -95,10 +145,16 @@ def test_upstream_killed_mid_stream(db_url: str, data_dir: DataPaths,
             on_sentence(s)
             first_audio.set()
 
-        session = StreamingSession(f"ws://127.0.0.1:{port}/api/v1/audio/speech/ws", token=created["token"],
-                                   callbacks=SessionCallbacks(on_sentence=sentence, on_error=callbacks.on_error,
-                                                              on_done=callbacks.on_done))
-        session.append_text("One short sentence. Two short sentences. Three of them. Four now. Five.")
+        session = StreamingSession(
+            f"ws://127.0.0.1:{port}/api/v1/audio/speech/ws",
+            token=created["token"],
+            callbacks=SessionCallbacks(
+                on_sentence=sentence, on_error=callbacks.on_error, on_done=callbacks.on_done
+            ),
+        )
+        session.append_text(
+            "One short sentence. Two short sentences. Three of them. Four now. Five."
+        )
         session.finish_input()
         assert first_audio.wait(60), recorder.errors
         engine.kill()
@@ -106,7 +162,9 @@ def test_upstream_killed_mid_stream(db_url: str, data_dir: DataPaths,
         assert recorder.events[-2:] == ["error", "done"] and len(recorder.errors) == 1
         assert recorder.errors[0].reason == "upstream-closed"
         assert "close code 1006" in recorder.errors[0].message  # the upstream's TCP connection died
-        balance = _cli(capsys, "serve", "--db", db_url, "flux", "balance", "--user", "desk", "--json")
+        balance = _cli(
+            capsys, "serve", "--db", db_url, "flux", "balance", "--user", "desk", "--json"
+        )
         assert balance["flux"] == 50  # nothing charged
         ledger = _cli(capsys, "serve", "--db", db_url, "ledger", "--user", "desk", "--json")
         assert [r["kind"] for r in ledger] == ["grant"]

@@ -1,4 +1,4 @@
-"""Per-session OpenTelemetry spans (in-memory exporter) and opt-in server analytics (loopback receiver)."""
+"""Per-session OpenTelemetry spans (in-memory exporter) and opt-in server analytics."""
 
 from __future__ import annotations
 
@@ -18,8 +18,12 @@ from tests.unit.server.harness import session
 
 def test_session_span_carries_user_model_voice_words_and_flux(make_stack: StackFactory) -> None:
     with make_stack(flux=1, rate=100) as s:
-        t = session(s.server.ws_url, s.token, ["Five little words here. And three more."],
-                    voice="en_US-joe-medium")
+        t = session(
+            s.server.ws_url,
+            s.token,
+            ["Five little words here. And three more."],
+            voice="en_US-joe-medium",
+        )
         usage = t.last("session.finished")["payload"]["usage"]
         spans = s.finished_spans(1)
         assert [sp.name for sp in spans] == ["tts.session"]
@@ -47,14 +51,24 @@ def receiver():  # type: ignore[no-untyped-def]
     r.server.server_close()
 
 
-def test_server_analytics_when_enabled(make_stack: StackFactory, store: Store, receiver: Receiver,
-                                       db_url: str, capsys: pytest.CaptureFixture[str]) -> None:
-    store.set_config(ANALYTICS, {"enabled": True, "project_key": "phc_server", "host": receiver.url})
+def test_server_analytics_when_enabled(
+    make_stack: StackFactory,
+    store: Store,
+    receiver: Receiver,
+    db_url: str,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    store.set_config(
+        ANALYTICS, {"enabled": True, "project_key": "phc_server", "host": receiver.url}
+    )
     with make_stack(flux=1, rate=100) as s:
         t = session(s.server.ws_url, s.token, ["Private words of the user. More of them."])
         assert t.last("session.finished")["payload"]["usage"]["flux_unbilled"] > 0
         assert session(s.server.ws_url, s.token, ["Again."]).close_code == 4402
-    assert main(["serve", "--db", db_url, "token", "create", "--user", "bo", "--flux", "7", "--json"]) == 0
+    assert (
+        main(["serve", "--db", db_url, "token", "create", "--user", "bo", "--flux", "7", "--json"])
+        == 0
+    )
     bo = json.loads(capsys.readouterr().out)
     events = receiver.events()
     names = [e["event"] for e in events]
@@ -71,9 +85,16 @@ def test_server_analytics_when_enabled(make_stack: StackFactory, store: Store, r
     assert "Private words" not in everything and bo["token"] not in everything
 
 
-def test_server_analytics_off_sends_nothing(make_stack: StackFactory, store: Store, receiver: Receiver,
-                                            db_url: str, capsys: pytest.CaptureFixture[str]) -> None:
-    store.set_config(ANALYTICS, {"enabled": False, "project_key": "phc_server", "host": receiver.url})
+def test_server_analytics_off_sends_nothing(
+    make_stack: StackFactory,
+    store: Store,
+    receiver: Receiver,
+    db_url: str,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    store.set_config(
+        ANALYTICS, {"enabled": False, "project_key": "phc_server", "host": receiver.url}
+    )
     with make_stack(flux=5) as s:
         session(s.server.ws_url, s.token, ["Hello."])
     assert main(["serve", "--db", db_url, "token", "create", "--user", "bo", "--json"]) == 0

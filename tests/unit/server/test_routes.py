@@ -1,4 +1,4 @@
-"""The server's routes through a real uvicorn, a real upstream engine and real clients, on both DBs."""
+"""The routes through a real uvicorn, a real upstream engine and real clients, on both DBs."""
 
 from __future__ import annotations
 
@@ -18,7 +18,11 @@ from tests.unit.server.conftest import StackFactory
 from tests.unit.server.harness import ReportsOnCancel, session, tone
 from tests.unit.speech.engines import ClosesBeforeFinished, CountingEngine
 
-TEXT = ["Hello there, this is the first sentence. ", "And here comes ", "the second one! The third ends it."]
+TEXT = [
+    "Hello there, this is the first sentence. ",
+    "And here comes ",
+    "the second one! The third ends it.",
+]
 WORDS = sum(count_words(t) for t in TEXT)
 
 
@@ -57,7 +61,9 @@ def test_token_in_first_frame(make_stack: StackFactory) -> None:
         assert t.names[-1] == "session.finished" and t.audio_bytes > 0
 
 
-@pytest.mark.parametrize("how", ["missing", "wrong-header", "wrong-frame", "in-url", "not-auth-frame"])
+@pytest.mark.parametrize(
+    "how", ["missing", "wrong-header", "wrong-frame", "in-url", "not-auth-frame"]
+)
 def test_bad_or_missing_token_closes_4401(make_stack: StackFactory, how: str) -> None:
     with make_stack() as s:
         url, token, via, first = s.server.ws_url, s.token + "x", "header", None
@@ -81,8 +87,14 @@ def test_preflight_refuses_without_flux_and_opens_no_upstream(make_stack: StackF
     with make_stack(flux=0, engine_cls=CountingEngine) as s:
         t = session(s.server.ws_url, s.token, TEXT)
         assert t.close_code == 4402
-        assert t.events == [{"event": "error", "code": "insufficient-flux",
-                             "message": t.events[0]["message"], "balance": 0}]
+        assert t.events == [
+            {
+                "event": "error",
+                "code": "insufficient-flux",
+                "message": t.events[0]["message"],
+                "balance": 0,
+            }
+        ]
         assert s.upstream.engine.received == []  # type: ignore[union-attr]
         [span] = s.finished_spans(1)
         assert span.attributes["session.outcome"] == "insufficient-flux"
@@ -101,7 +113,9 @@ def test_partial_charge_records_unbilled(make_stack: StackFactory) -> None:
 
 
 @pytest.mark.parametrize("missing", ["upstream", "rate"])
-def test_config_missing_is_an_error_event_and_clean_close(make_stack: StackFactory, missing: str) -> None:
+def test_config_missing_is_an_error_event_and_clean_close(
+    make_stack: StackFactory, missing: str
+) -> None:
     kwargs = {"seed": False} if missing == "upstream" else {"rate": None}
     with make_stack(**kwargs) as s:
         t = session(s.server.ws_url, s.token, TEXT)
@@ -109,14 +123,19 @@ def test_config_missing_is_an_error_event_and_clean_close(make_stack: StackFacto
         assert [e["code"] for e in t.events] == ["config-missing"]
         assert s.balance() == 100
         # the REST side says the same
-        r = httpx.post(f"{s.server.http}/api/v1/audio/speech", json={"input": "Hi."},
-                       headers={"Authorization": f"Bearer {s.token}"})
+        r = httpx.post(
+            f"{s.server.http}/api/v1/audio/speech",
+            json={"input": "Hi."},
+            headers={"Authorization": f"Bearer {s.token}"},
+        )
         assert r.status_code == 503 and r.json()["error"]["code"] == "config-missing"
         # and the server is still alive
         assert httpx.get(f"{s.server.http}/healthz").json()["ok"] is True
 
 
-def test_upstream_closing_before_finished_is_upstream_closed_and_free(make_stack: StackFactory) -> None:
+def test_upstream_closing_before_finished_is_upstream_closed_and_free(
+    make_stack: StackFactory,
+) -> None:
     with make_stack(engine_cls=ClosesBeforeFinished) as s:
         t = session(s.server.ws_url, s.token, ["One sentence only."])
         assert t.audio_bytes > 0  # audio was forwarded before the upstream gave up
@@ -140,7 +159,9 @@ def test_upstream_error_event_is_forwarded_and_free(make_stack: StackFactory) ->
 
 def test_client_cancel_is_forwarded_and_not_billed(make_stack: StackFactory) -> None:
     with make_stack() as s:
-        with connect(s.server.ws_url, additional_headers={"Authorization": f"Bearer {s.token}"}) as ws:
+        with connect(
+            s.server.ws_url, additional_headers={"Authorization": f"Bearer {s.token}"}
+        ) as ws:
             ws.send(json.dumps({"event": "start", "model": "", "voice": ""}))
             ws.send(json.dumps({"event": "text", "text": "Never finished"}))
             ws.send(json.dumps({"event": "cancel"}))
@@ -162,10 +183,19 @@ def _drain(ws):  # type: ignore[no-untyped-def]
 
 def test_client_gone_mid_stream_bills_what_upstream_reports(make_stack: StackFactory) -> None:
     with make_stack(rate=100, engine_cls=ReportsOnCancel) as s:
-        with connect(s.server.ws_url, additional_headers={"Authorization": f"Bearer {s.token}"}) as ws:
+        with connect(
+            s.server.ws_url, additional_headers={"Authorization": f"Bearer {s.token}"}
+        ) as ws:
             ws.send(json.dumps({"event": "start", "model": "", "voice": ""}))
-            ws.send(json.dumps({"event": "text", "text": "First sentence is short. Second one is "
-                                                        "longer than that. Third never plays."}))
+            ws.send(
+                json.dumps(
+                    {
+                        "event": "text",
+                        "text": "First sentence is short. Second one is "
+                        "longer than that. Third never plays.",
+                    }
+                )
+            )
             ws.send(json.dumps({"event": "finish"}))
             while not isinstance(ws.recv(30), bytes):
                 pass  # leave as soon as audio flows
@@ -180,9 +210,15 @@ def test_client_gone_mid_stream_bills_what_upstream_reports(make_stack: StackFac
 def test_client_gone_without_usage_bills_nothing(make_stack: StackFactory) -> None:
     """The reply is still streaming when the client leaves; the engine reports no usage then."""
     with make_stack(engine_options=EngineOptions(latency_s=0.3)) as s:
-        with connect(s.server.ws_url, additional_headers={"Authorization": f"Bearer {s.token}"}) as ws:
+        with connect(
+            s.server.ws_url, additional_headers={"Authorization": f"Bearer {s.token}"}
+        ) as ws:
             ws.send(json.dumps({"event": "start", "model": "", "voice": ""}))
-            ws.send(json.dumps({"event": "text", "text": "One sentence here. Two sentences there. Three"}))
+            ws.send(
+                json.dumps(
+                    {"event": "text", "text": "One sentence here. Two sentences there. Three"}
+                )
+            )
             while not isinstance(ws.recv(30), bytes):
                 pass
         assert s.finished_spans(1)[0].attributes["session.outcome"] == "client-gone"
@@ -198,11 +234,20 @@ def _wait(condition, timeout: float = 15.0) -> None:  # type: ignore[no-untyped-
         time.sleep(0.05)
 
 
-@pytest.mark.parametrize("frame", ["{nope", json.dumps({"event": "dance"}), json.dumps({"event": "text"}),
-                                   json.dumps({"event": "start"})])
+@pytest.mark.parametrize(
+    "frame",
+    [
+        "{nope",
+        json.dumps({"event": "dance"}),
+        json.dumps({"event": "text"}),
+        json.dumps({"event": "start"}),
+    ],
+)
 def test_malformed_frames_get_bad_frame(make_stack: StackFactory, frame: str) -> None:
     with make_stack(engine_options=EngineOptions(synthesize=tone)) as s:
-        with connect(s.server.ws_url, additional_headers={"Authorization": f"Bearer {s.token}"}) as ws:
+        with connect(
+            s.server.ws_url, additional_headers={"Authorization": f"Bearer {s.token}"}
+        ) as ws:
             ws.send(json.dumps({"event": "start", "model": "", "voice": ""}))
             ws.send(frame)
             frames = list(_drain(ws))
@@ -214,18 +259,24 @@ def test_malformed_frames_get_bad_frame(make_stack: StackFactory, frame: str) ->
 
 def test_binary_and_oversized_frames_are_refused(make_stack: StackFactory) -> None:
     with make_stack(engine_options=EngineOptions(synthesize=tone), client_frame_bytes=4096) as s:
-        for payload, code, reason in ((b"\x00\x01", 1008, "bad-frame"),
-                                      (json.dumps({"event": "text", "text": "x" * 5000}), 1009,
-                                       "frame-too-large")):
-            with connect(s.server.ws_url, additional_headers={"Authorization": f"Bearer {s.token}"}) as ws:
+        for payload, code, reason in (
+            (b"\x00\x01", 1008, "bad-frame"),
+            (json.dumps({"event": "text", "text": "x" * 5000}), 1009, "frame-too-large"),
+        ):
+            with connect(
+                s.server.ws_url, additional_headers={"Authorization": f"Bearer {s.token}"}
+            ) as ws:
                 ws.send(json.dumps({"event": "start", "model": "", "voice": ""}))
                 ws.send(payload)
                 frames = list(_drain(ws))
                 assert ws.close_code == code
             assert json.loads([f for f in frames if isinstance(f, str)][-1])["code"] == reason
         # beyond the transport limit (1 MiB) the ASGI server itself closes with 1009
-        with connect(s.server.ws_url, additional_headers={"Authorization": f"Bearer {s.token}"},
-                     max_size=None) as ws:
+        with connect(
+            s.server.ws_url,
+            additional_headers={"Authorization": f"Bearer {s.token}"},
+            max_size=None,
+        ) as ws:
             ws.send(json.dumps({"event": "start", "model": "", "voice": ""}))
             ws.send("y" * (2 * 2**20))
             list(_drain(ws))
@@ -237,21 +288,36 @@ def test_binary_and_oversized_frames_are_refused(make_stack: StackFactory) -> No
 def test_rest_speech_bills_and_returns_wav(make_stack: StackFactory) -> None:
     with make_stack(flux=100, rate=10) as s:
         auth = {"Authorization": f"Bearer {s.token}"}
-        r = httpx.post(f"{s.server.http}/api/v1/audio/speech", headers=auth, timeout=60,
-                       json={"model": "piper-medium", "input": "Hello from the REST route. Two sentences.",
-                             "voice": "", "response_format": "wav", "speed": 1.0})
+        r = httpx.post(
+            f"{s.server.http}/api/v1/audio/speech",
+            headers=auth,
+            timeout=60,
+            json={
+                "model": "piper-medium",
+                "input": "Hello from the REST route. Two sentences.",
+                "voice": "",
+                "response_format": "wav",
+                "speed": 1.0,
+            },
+        )
         assert r.status_code == 200 and r.headers["content-type"] == "audio/wav"
         audio = read_wav(r.content)
         assert audio.duration > 1.0 and audio.peak() > 1000
         assert (r.headers["x-flux-charged"], r.headers["x-flux-balance"]) == ("1", "99")
         assert s.balance() == 99
-        pcm = httpx.post(f"{s.server.http}/api/v1/audio/speech", headers=auth, timeout=60,
-                         json={"input": "Raw please.", "response_format": "pcm"})
+        pcm = httpx.post(
+            f"{s.server.http}/api/v1/audio/speech",
+            headers=auth,
+            timeout=60,
+            json={"input": "Raw please.", "response_format": "pcm"},
+        )
         assert pcm.headers["content-type"] == "audio/pcm" and len(pcm.content) > 1000
-        for body, code in (({"input": ""}, "bad-request"), ({"input": "x", "response_format": "mp3"},
-                                                             "unsupported-format"),
-                           ({"input": "x", "speed": 9}, "bad-request"),
-                           ({"input": "x" * 5000}, "input-too-long")):
+        for body, code in (
+            ({"input": ""}, "bad-request"),
+            ({"input": "x", "response_format": "mp3"}, "unsupported-format"),
+            ({"input": "x", "speed": 9}, "bad-request"),
+            ({"input": "x" * 5000}, "input-too-long"),
+        ):
             bad = httpx.post(f"{s.server.http}/api/v1/audio/speech", headers=auth, json=body)
             assert bad.status_code == 400 and bad.json()["error"]["code"] == code
         bad = httpx.post(f"{s.server.http}/api/v1/audio/speech", headers=auth, content=b"{oops")
@@ -260,14 +326,33 @@ def test_rest_speech_bills_and_returns_wav(make_stack: StackFactory) -> None:
 
 def test_rest_auth_and_preflight(make_stack: StackFactory) -> None:
     with make_stack(flux=0) as s:
-        for path in ("/api/v1/audio/voices", "/api/v1/audio/models", "/api/v1/audio/voices/streaming"):
+        for path in (
+            "/api/v1/audio/voices",
+            "/api/v1/audio/models",
+            "/api/v1/audio/voices/streaming",
+        ):
             assert httpx.get(f"{s.server.http}{path}").status_code == 401
-            assert httpx.get(f"{s.server.http}{path}", headers={"Authorization": "Bearer nope"}).status_code == 401
+            assert (
+                httpx.get(
+                    f"{s.server.http}{path}", headers={"Authorization": "Bearer nope"}
+                ).status_code
+                == 401
+            )
         r = httpx.post(f"{s.server.http}/api/v1/audio/speech", json={"input": "Hi."})
         assert r.status_code == 401 and r.json()["error"]["code"] == "unauthorized"
-        r = httpx.post(f"{s.server.http}/api/v1/audio/speech", json={"input": "Hi."},
-                       headers={"Authorization": f"Bearer {s.token}"})
+        r = httpx.post(
+            f"{s.server.http}/api/v1/audio/speech",
+            json={"input": "Hi."},
+            headers={"Authorization": f"Bearer {s.token}"},
+        )
         assert r.status_code == 402 and r.json()["error"]["code"] == "insufficient-flux"
+
+
+def test_me_names_the_user_and_balance(make_stack: StackFactory) -> None:
+    with make_stack(flux=42) as s:
+        r = httpx.get(f"{s.server.http}/api/v1/me", headers={"Authorization": f"Bearer {s.token}"})
+        assert r.json() == {"user": "ada", "person_id": s.user.public_id, "flux": 42}
+        assert httpx.get(f"{s.server.http}/api/v1/me").status_code == 401
 
 
 def test_voices_and_models_come_from_the_upstream(make_stack: StackFactory) -> None:
@@ -286,8 +371,12 @@ def test_legacy_openai_paths_answer_404(make_stack: StackFactory, path: str) -> 
     with make_stack() as s:
         auth = {"Authorization": f"Bearer {s.token}"}
         method = "POST" if path == "speech" else "GET"
-        r = httpx.request(method, f"{s.server.http}/api/v1/openai/audio/{path}", headers=auth,
-                          json={"input": "Hi."} if method == "POST" else None)
+        r = httpx.request(
+            method,
+            f"{s.server.http}/api/v1/openai/audio/{path}",
+            headers=auth,
+            json={"input": "Hi."} if method == "POST" else None,
+        )
         assert r.status_code == 404 and r.json()["error"]["code"] == "moved"
         assert s.balance() == 100
 
@@ -305,8 +394,11 @@ def test_openapi_document_is_valid_and_lists_every_route(make_stack: StackFactor
         doc = httpx.get(f"{s.server.http}/openapi.json").json()
         validate(doc)
         app = s.server.server.config.app
-        served = {r.path for r in app.routes if isinstance(r, Route | WebSocketRoute)
-                  and "/openai/" not in r.path}
+        served = {
+            r.path
+            for r in app.routes
+            if isinstance(r, Route | WebSocketRoute) and "/openai/" not in r.path
+        }
         assert served == set(doc["paths"])
         assert not any("/openai/" in p for p in doc["paths"])
 
@@ -316,6 +408,8 @@ def test_builtin_upstream_is_hosted_by_the_server(make_stack: StackFactory) -> N
         t = session(s.server.ws_url, s.token, ["The built in voice speaks. Twice."])
         assert t.names.count("sentence.end") >= 2 and t.audio_bytes > 0
         assert t.last("session.finished")["payload"]["usage"]["text_words"] == 6
-        voices = httpx.get(f"{s.server.http}/api/v1/audio/voices/streaming",
-                           headers={"Authorization": f"Bearer {s.token}"}).json()
+        voices = httpx.get(
+            f"{s.server.http}/api/v1/audio/voices/streaming",
+            headers={"Authorization": f"Bearer {s.token}"},
+        ).json()
         assert voices["voices"]

@@ -1,4 +1,4 @@
-"""Storage on SQLite and PostgreSQL: migrations, tokens stored as hashes, grants, idempotent billing."""
+"""Storage on SQLite and PostgreSQL: migrations, hashed tokens, grants, idempotent billing."""
 
 from __future__ import annotations
 
@@ -19,7 +19,9 @@ def test_migrations_create_the_tables_and_are_repeatable(store: Store) -> None:
     assert {"users", "tokens", "ledger", "config", "alembic_version"} <= names
     migrate(store.engine)  # a second upgrade is a no-op, not an error
     with store.engine.connect() as conn:
-        assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar_one() == "0001"
+        assert (
+            conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar_one() == "0001"
+        )
 
 
 def test_token_is_shown_once_and_only_its_hash_is_stored(store: Store) -> None:
@@ -41,14 +43,19 @@ def test_grant_and_balance(store: Store) -> None:
     assert store.grant("bo", 30).flux == 30
     assert store.grant("bo", -50).flux == 0  # never below zero
     rows = store.ledger("bo")
-    assert [(r.kind, r.flux_charged, r.balance_after) for r in rows] == [("grant", 30, 0), ("grant", -30, 30)]
+    assert [(r.kind, r.flux_charged, r.balance_after) for r in rows] == [
+        ("grant", 30, 0),
+        ("grant", -30, 30),
+    ]
     with pytest.raises(ServerError) as info:
         store.user("nobody-here")
     assert info.value.reason == "unknown-user"
 
 
-@pytest.mark.parametrize(("words", "rate", "due"), [(0, 5, 0), (1, 5, 1), (100, 5, 5), (101, 5, 6),
-                                                    (250, 1, 3), (40, 0, 0)])
+@pytest.mark.parametrize(
+    ("words", "rate", "due"),
+    [(0, 5, 0), (1, 5, 1), (100, 5, 5), (101, 5, 6), (250, 1, 3), (40, 0, 0)],
+)
 def test_cost_rounds_up_per_started_hundred(words: int, rate: int, due: int) -> None:
     assert cost(words, rate) == due
 

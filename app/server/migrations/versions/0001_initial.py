@@ -28,7 +28,9 @@ def upgrade() -> None:
     op.create_table(
         "tokens",
         sa.Column("id", sa.Integer, primary_key=True),
-        sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+        sa.Column(
+            "user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False
+        ),
         sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
@@ -37,7 +39,9 @@ def upgrade() -> None:
         "ledger",
         sa.Column("id", sa.Integer, primary_key=True),
         sa.Column("session_id", sa.String(100), nullable=False, unique=True),
-        sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+        sa.Column(
+            "user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False
+        ),
         sa.Column("kind", sa.String(16), nullable=False),
         sa.Column("words", sa.Integer, nullable=False),
         sa.Column("flux_charged", sa.BigInteger, nullable=False),
