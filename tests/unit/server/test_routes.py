@@ -182,26 +182,24 @@ def _drain(ws):  # type: ignore[no-untyped-def]
 
 
 def test_client_gone_mid_stream_bills_what_upstream_reports(make_stack: StackFactory) -> None:
+    """The reply is still streaming when the client leaves: bill what the upstream says it spoke."""
+    text = (
+        "First sentence is short. Second one is longer than that. "
+        "Third one is here too. Fourth never plays. And the"
+    )
     with make_stack(rate=100, engine_cls=ReportsOnCancel) as s:
         with connect(
             s.server.ws_url, additional_headers={"Authorization": f"Bearer {s.token}"}
         ) as ws:
             ws.send(json.dumps({"event": "start", "model": "", "voice": ""}))
-            ws.send(
-                json.dumps(
-                    {
-                        "event": "text",
-                        "text": "First sentence is short. Second one is "
-                        "longer than that. Third never plays.",
-                    }
-                )
-            )
-            ws.send(json.dumps({"event": "finish"}))
+            ws.send(json.dumps({"event": "text", "text": text}))
             while not isinstance(ws.recv(30), bytes):
                 pass  # leave as soon as audio flows
         _wait(lambda: s.store.ledger("ada")[0].kind == "session")
         row = s.store.ledger("ada")[0]
-        assert 4 <= row.words < 14  # only what was spoken, not the whole text
+        [spoken] = s.upstream.engine.spoken.values()  # type: ignore[union-attr]
+        assert row.words == spoken  # what the upstream reported, not the text sent
+        assert 4 <= spoken < count_words(text)
         assert row.flux_charged == row.words and s.balance() == 100 - row.words
         span = s.finished_spans(1)[-1]
         assert span.attributes["session.outcome"] == "client-gone-billed"
