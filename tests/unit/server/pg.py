@@ -56,7 +56,14 @@ class Cluster:
         cmd = [str(self.bin_dir / argv[0]), *argv[1:]]
         if os.geteuid() == 0:
             cmd = ["runuser", "-u", RUN_AS, "--", *cmd]
-        return subprocess.run(cmd, check=True, capture_output=True, text=True, timeout=120)
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+        if done.returncode != 0:
+            log = self.root / "server.log"
+            raise AssertionError(
+                f"{' '.join(cmd)} failed ({done.returncode}): {done.stderr.strip()}"
+                + (f"\nserver log:\n{log.read_text()[-2000:]}" if log.exists() else "")
+            )
+        return done
 
     def stop(self) -> None:
         try:
@@ -66,7 +73,8 @@ class Cluster:
 
 
 def start_cluster() -> Cluster:
-    root = Path(tempfile.mkdtemp(prefix="cs-pg-"))
+    # under root the cluster's user must be able to reach the folder: /tmp, not $TMPDIR
+    root = Path(tempfile.mkdtemp(prefix="cs-pg-", dir="/tmp" if os.geteuid() == 0 else None))
     if os.geteuid() == 0:
         shutil.chown(root, RUN_AS, "nogroup")
     cluster = Cluster(find_bin_dir(), root, _free_port())
