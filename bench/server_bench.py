@@ -17,6 +17,7 @@ import asyncio
 import json
 import math
 import os
+import shutil
 import socket
 import statistics
 import struct
@@ -244,6 +245,7 @@ def main() -> None:
         for proc in procs:
             proc.terminate()
             proc.wait(10)
+        shutil.rmtree(data, ignore_errors=True)
 
 
 if __name__ == "__main__":
