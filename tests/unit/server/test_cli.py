@@ -7,6 +7,7 @@ import json
 import pytest
 
 from app.cli import main
+from app.paths import DataPaths
 from app.server.config import BILLING_RATE, STREAMING_TTS_UPSTREAM
 from app.server.db import open_database
 from app.server.store import Store
@@ -109,3 +110,16 @@ def test_bad_input_gets_reason_codes(db_url: str, capsys: pytest.CaptureFixture[
         == 1
     )
     assert json.loads(capsys.readouterr().out)["reason"] == "config-invalid"
+
+
+def test_default_database_is_sqlite_under_the_data_dir(
+    data_dir: DataPaths, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = run_json(capsys, "serve", "token", "create", "--user", "eve", "--json")
+    db = data_dir.root / "server" / "server.db"
+    assert db.is_file()
+    engine = open_database(f"sqlite:///{db}")
+    try:
+        assert Store(engine).authenticate(out["token"]) is not None
+    finally:
+        engine.dispose()
