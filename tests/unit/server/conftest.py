@@ -4,16 +4,26 @@ from __future__ import annotations
 
 import itertools
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, ExitStack, contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import psycopg
 import pytest
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from sqlalchemy import Engine
 
 from app.paths import DataPaths
+from app.server.app import ServerOptions, create_app
+from app.server.config import BILLING_RATE, STREAMING_TTS_UPSTREAM
 from app.server.db import open_database
-from app.server.store import Store
+from app.server.state import Limits
+from app.server.store import Store, User
+from app.speech.engine import EngineOptions, EngineThread, StreamingEngine
+from tests.unit.server.harness import RunningServer
 from tests.unit.server.pg import Cluster, start_cluster
 
 _databases = itertools.count()
@@ -55,20 +65,6 @@ def store(engine: Engine) -> Store:
 
 
 # -- the whole server on loopback -------------------------------------------------------------
-
-from collections.abc import Callable  # noqa: E402
-from contextlib import AbstractContextManager, ExitStack, contextmanager  # noqa: E402
-from dataclasses import dataclass  # noqa: E402
-
-from opentelemetry.sdk.trace import TracerProvider  # noqa: E402
-from opentelemetry.sdk.trace.export import SimpleSpanProcessor  # noqa: E402
-from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter  # noqa: E402
-
-from app.server.app import ServerOptions, create_app  # noqa: E402
-from app.server.config import BILLING_RATE, STREAMING_TTS_UPSTREAM  # noqa: E402
-from app.server.store import User  # noqa: E402
-from app.speech.engine import EngineOptions, EngineThread, StreamingEngine  # noqa: E402
-from tests.unit.server.harness import RunningServer  # noqa: E402
 
 
 @dataclass
@@ -129,8 +125,6 @@ def make_stack(store: Store) -> StackFactory:
             exporter = InMemorySpanExporter()
             provider = TracerProvider()
             provider.add_span_processor(SimpleSpanProcessor(exporter))
-            from app.server.state import Limits
-
             options = ServerOptions(
                 engine=store.engine,
                 tracer_provider=provider,

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+import time
+from collections.abc import Callable, Iterator
 
 import httpx
 import pytest
 from openapi_spec_validator import validate
 from starlette.routing import Route, WebSocketRoute
-from websockets.exceptions import InvalidStatus
-from websockets.sync.client import connect
+from websockets.exceptions import ConnectionClosed, InvalidStatus
+from websockets.sync.client import ClientConnection, connect
 
 from app.speech.audio import read_wav
 from app.speech.engine import EngineOptions
@@ -171,9 +173,7 @@ def test_client_cancel_is_forwarded_and_not_billed(make_stack: StackFactory) -> 
         assert s.upstream.engine.sessions_cancelled == 1  # type: ignore[union-attr]
 
 
-def _drain(ws):  # type: ignore[no-untyped-def]
-    from websockets.exceptions import ConnectionClosed
-
+def _drain(ws: ClientConnection) -> Iterator[str | bytes]:
     try:
         while True:
             yield ws.recv(10)
@@ -223,9 +223,7 @@ def test_client_gone_without_usage_bills_nothing(make_stack: StackFactory) -> No
         assert s.balance() == 100 and s.store.ledger("ada")[0].kind == "grant"
 
 
-def _wait(condition, timeout: float = 15.0) -> None:  # type: ignore[no-untyped-def]
-    import time
-
+def _wait(condition: Callable[[], bool], timeout: float = 15.0) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
         assert time.monotonic() < deadline, "condition not met in time"
