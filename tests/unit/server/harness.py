@@ -155,8 +155,8 @@ class ReportsOnCancel(StreamingEngine):
                 await ws.send(event("session.finished", usage={"text_words": self.spoken[id(ws)]}))
 
     async def send_sentence(self, ws: ServerConnection, text: str, audio: Audio) -> None:
+        self.spoken[id(ws)] += count_words(text)  # metered as its audio starts going out
         await super().send_sentence(ws, text, audio)
-        self.spoken[id(ws)] += count_words(text)
         await asyncio.sleep(0.3)  # a slow voice: the client has time to leave mid-stream
 
     async def send_finished(self, ws: ServerConnection, words: int) -> None:
