@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import signal
 import sys
+import threading
 
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QIcon
@@ -18,11 +19,14 @@ from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 from app import log
 from app.analytics import Analytics, ShortcutRegistered, SpeechSessionStarted
 from app.context import AppContext
+from app.errors import CompanionError
 from app.models.library import ModelLibrary
 from app.settings import LoadResult
 from app.shortcuts.actions import ActionShortcuts
 from app.shortcuts.select import open_service
 from app.shortcuts.types import TriggerEvent
+from app.settings.sections.speech import SpeechSettings
+from app.speech.account import fetch_account
 from app.speech.lipsync import MOUTH_EXPRESSION, on_change
 from app.speech.playback import Playback
 from app.speech.speaker import Speaker
@@ -80,7 +84,9 @@ class Shell:
         mouth = on_change(lambda weight: self.stage.set_expression(MOUTH_EXPRESSION, weight))
         self.playback = Playback(best_sink(), on_mouth=mouth if speech.lip_sync else None)
         self.speaker = Speaker(speech, self.playback, on_started=self._speech_started)
-        self.window.add_page("Speech", SpeechPage(context.settings, self.speaker))
+        self.speech_page = SpeechPage(context.settings, self.speaker)
+        self.speech_page.settings_changed.connect(self.identify_on_speech_server)
+        self.window.add_page("Speech", self.speech_page)
         self.window.add_page("Chat", ChatPanel(self.speaker))
 
         self.privacy_page = PrivacyPage(context.settings)
@@ -141,11 +147,28 @@ class Shell:
             self.analytics.capture(SpeechSessionStarted(transport=transport,  # type: ignore[arg-type]
                                                         provider_kind=provider))
 
+    def identify_on_speech_server(self, speech: SpeechSettings) -> None:
+        """Signed in to a speech server (URL + token): join analytics on its person id."""
+        if not (self.analytics.active and speech.stream_url and speech.stream_token):
+            return
+        analytics = self.analytics
+
+        def work() -> None:
+            try:
+                account = fetch_account(speech.stream_url, speech.stream_token)
+            except CompanionError as exc:
+                log.ui.info("speech server account not known (%s): %s", exc.reason, exc.message)
+                return
+            analytics.identify(account.person_id)
+
+        threading.Thread(target=work, name="speech-account", daemon=True).start()
+
     def _consent_changed(self, _granted: bool) -> None:
         self.analytics.shutdown()
         self.analytics = Analytics.from_settings(self.context.settings)
         self.stage.analytics = self.analytics
         self.analytics.app_started()
+        self.identify_on_speech_server(self.context.settings.load().settings.speech)
 
     def show_settings(self) -> None:
         self.window.bring_to_front()
@@ -204,6 +227,7 @@ def run_app(context: AppContext) -> int:
     if getattr(context.args, "settings", False):
         shell.show_settings()
     shell.analytics.app_started()
+    shell.identify_on_speech_server(loaded.settings.speech)
     if not shell.privacy_page.asked and shell.tray is not None:
         shell.tray.showMessage("Companion Stage", "Settings › Privacy asks whether you want to "
                                "share anonymous usage data. Nothing is sent unless you agree.")

@@ -19,6 +19,7 @@ from app.shortcuts.accelerator import Accelerator
 from app.shortcuts.backends.inapp import InAppBackend
 from app.shortcuts.keys import canonical_key
 from app.shortcuts.service import ShortcutService
+from app.shortcuts.types import Phase
 
 __all__ = ["InAppKeyFeeder", "accelerators_for"]
 
@@ -94,6 +95,6 @@ class InAppKeyFeeder(QObject):
         assert isinstance(event, QKeyEvent)
         if event.isAutoRepeat():
             return False
-        phase = "down" if event.type() == QEvent.Type.KeyPress else "up"
+        phase: Phase = "down" if event.type() == QEvent.Type.KeyPress else "up"
         return any(backend.feed(accelerator, phase)
                    for accelerator in accelerators_for(event.key(), event.modifiers()))

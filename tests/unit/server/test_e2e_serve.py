@@ -9,7 +9,9 @@ import time
 import pytest
 
 from app.cli import main
+from app.errors import SpeechError
 from app.paths import DataPaths
+from app.speech.account import fetch_account
 from app.speech.providers.base import ProviderConfig
 from app.speech.providers.streaming import StreamingProvider
 from app.speech.session import Sentence, SessionCallbacks
@@ -59,6 +61,14 @@ def test_streaming_session_through_serve_speaks_sentence_by_sentence_and_bills(
         url = f"ws://127.0.0.1:{port}/api/v1/audio/speech/ws"
         voices = StreamingProvider(ProviderConfig(base_url=url, api_key=created["token"])).voices()
         assert any(v.id for v in voices)  # the engine's own list, through the server
+
+        # the desktop "signs in": who is this token, for analytics to join on one person
+        account = fetch_account(url, created["token"])
+        assert (account.user, account.flux) == ("desk", 50) and account.person_id
+        assert account.person_id != created["token"]
+        with pytest.raises(SpeechError) as refused:
+            fetch_account(url, "not-a-token")
+        assert refused.value.reason == "auth-failed"
 
         # warm the server's built-in voice up (loading it is not what this test is about)
         provider = StreamingProvider(ProviderConfig(base_url=url, api_key=created["token"]))
