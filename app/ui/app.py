@@ -22,10 +22,10 @@ from app.context import AppContext
 from app.errors import CompanionError
 from app.models.library import ModelLibrary
 from app.settings import LoadResult
+from app.settings.sections.speech import SpeechSettings
 from app.shortcuts.actions import ActionShortcuts
 from app.shortcuts.select import open_service
 from app.shortcuts.types import TriggerEvent
-from app.settings.sections.speech import SpeechSettings
 from app.speech.account import fetch_account
 from app.speech.lipsync import MOUTH_EXPRESSION, on_change
 from app.speech.playback import Playback

@@ -26,7 +26,8 @@ __all__ = ["InAppKeyFeeder", "accelerators_for"]
 K = Qt.Key
 #: Qt keys whose canonical name is not simply their text (incl. US-layout shifted symbols).
 _NAMED: Final[dict[int, str]] = {
-    K.Key_Up: "ArrowUp", K.Key_Down: "ArrowDown", K.Key_Left: "ArrowLeft", K.Key_Right: "ArrowRight",
+    K.Key_Up: "ArrowUp", K.Key_Down: "ArrowDown", K.Key_Left: "ArrowLeft",
+    K.Key_Right: "ArrowRight",
     K.Key_Space: "Space", K.Key_Return: "Enter", K.Key_Enter: "Enter", K.Key_Escape: "Escape",
     K.Key_Tab: "Tab", K.Key_Backtab: "Tab", K.Key_Backspace: "Backspace", K.Key_Delete: "Delete",
     K.Key_Insert: "Insert", K.Key_Home: "Home", K.Key_End: "End", K.Key_PageUp: "PageUp",
@@ -63,8 +64,8 @@ def accelerators_for(key: int, modifiers: Qt.KeyboardModifier,
         return []
     mods: set[str] = set()
     # Qt maps macOS's Command key to ControlModifier and Control to MetaModifier.
-    control = Qt.KeyboardModifier.MetaModifier if platform == "darwin" else Qt.KeyboardModifier.ControlModifier
-    command = Qt.KeyboardModifier.ControlModifier if platform == "darwin" else Qt.KeyboardModifier.MetaModifier
+    ctrl_flag, meta_flag = Qt.KeyboardModifier.ControlModifier, Qt.KeyboardModifier.MetaModifier
+    control, command = (meta_flag, ctrl_flag) if platform == "darwin" else (ctrl_flag, meta_flag)
     if modifiers & control:
         mods.add("Ctrl")
     if modifiers & Qt.KeyboardModifier.AltModifier:
@@ -87,7 +88,7 @@ class InAppKeyFeeder(QObject):
         super().__init__(parent)
         self._service = service
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         backend = self._service.backend
         if not isinstance(backend, InAppBackend) or event.type() not in (
                 QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
