@@ -17,7 +17,13 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
 from app import log
-from app.analytics import Analytics, ShortcutRegistered, SpeechSessionStarted
+from app.analytics import (
+    Analytics,
+    ModelImported,
+    ShortcutRegistered,
+    SpeechSessionStarted,
+    size_bucket,
+)
 from app.context import AppContext
 from app.errors import CompanionError
 from app.models.library import ModelLibrary
@@ -46,6 +52,7 @@ from app.ui.speech_page import SpeechPage
 from app.ui.stage_link import StageLink
 from app.ui.stage_page import StagePage
 from app.ui.tray import build_tray
+from app.ui.workers import ImportResult
 
 __all__ = ["Shell", "run_app"]
 
@@ -77,6 +84,7 @@ class Shell:
             self.library, self.analytics,
         )
         self.actions.model_selected.connect(self.stage.select)
+        self.models_page.import_finished.connect(self._model_imported)
         self.actions.show_stage_requested.connect(self.stage.start)
         self.window.add_page("Stage", StagePage(self.stage))
 
@@ -146,6 +154,12 @@ class Shell:
         if transport in ("rest", "bidirectional-ws"):
             self.analytics.capture(SpeechSessionStarted(transport=transport,  # type: ignore[arg-type]
                                                         provider_kind=provider))
+
+    def _model_imported(self, result: ImportResult) -> None:
+        entry = result.entry
+        if entry is not None and result.added and entry.vrm_version in ("0.x", "1.0"):
+            self.analytics.capture(ModelImported(vrm_version=entry.vrm_version,  # type: ignore[arg-type]
+                                                 size_bucket=size_bucket(entry.size)))
 
     def identify_on_speech_server(self, speech: SpeechSettings) -> None:
         """Signed in to a speech server (URL + token): join analytics on its person id."""

@@ -1,0 +1,61 @@
+"""The shell reports its desktop events to PostHog only after consent (real loopback receiver)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from app.cli import build_parser
+from app.context import AppContext
+from app.paths import DataPaths
+from app.settings import Settings
+from app.ui.app import Shell
+from tests.conftest import real_vrm_files
+from tests.unit.analytics.test_client import Receiver
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    built = Receiver()
+    yield built
+    built.server.shutdown()
+    built.server.server_close()
+
+
+def _shell(data_dir: DataPaths, receiver: Receiver, consent: str) -> Shell:
+    context = AppContext.from_args(build_parser().parse_args(["--data-dir", str(data_dir.root)]))
+
+    def configure(settings: Settings) -> None:
+        settings.privacy.analytics_consent = consent  # type: ignore[assignment]
+        settings.privacy.install_id = "install-9" if consent == "granted" else ""
+        settings.privacy.posthog_project_key = "phc_shell"
+        settings.privacy.posthog_host = receiver.url
+
+    context.settings.update(configure)
+    return Shell(context, context.settings.load())
+
+
+@pytest.mark.parametrize("consent", ["granted", "denied"])
+def test_a_model_import_is_reported_only_with_consent(
+    qtbot: QtBot, data_dir: DataPaths, receiver: Receiver, consent: str
+) -> None:
+    shell = _shell(data_dir, receiver, consent)
+    qtbot.addWidget(shell.window)
+    try:
+        with qtbot.waitSignal(shell.models_page.imports_idle, timeout=30_000):
+            shell.models_page.import_files([real_vrm_files()[0]])  # cryptovoxels, VRM 0.x
+    finally:
+        shell.shutdown()  # flushes analytics
+    events = receiver.events()
+    if consent == "denied":
+        assert receiver.requests == []
+        return
+    imported = [e for e in events if e["event"] == "model imported"]
+    assert [e["properties"]["vrm_version"] for e in imported] == ["0.x"]
+    assert imported[0]["properties"]["size_bucket"] == "<1MB"
+    assert imported[0]["distinct_id"] == "install-9"
+    assert "cryptovoxels" not in str(events)  # never a file name or title
+    names = {e["event"] for e in events}
+    assert "shortcut registered" in names  # the app actions were bound at start
