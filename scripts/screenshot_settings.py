@@ -51,15 +51,15 @@ def fixtures_dir(flag: str | None) -> Path:
 
 
 def take(out: Path, fixtures: Path) -> None:
-    from app.models.library import ModelLibrary
-    from PySide6.QtGui import QCursor, QIcon
+    from PySide6.QtGui import QCursor
     from PySide6.QtWidgets import QApplication
 
+    from app.cli import build_parser
+    from app.context import AppContext
+    from app.models.library import ModelLibrary
     from app.paths import DataPaths
     from app.settings import SettingsStore
-    from app.ui.models_page import ModelsPage
-    from app.ui.resources import icon_path
-    from app.ui.settings_window import SettingsWindow
+    from app.ui.app import Shell
 
     files = sorted(fixtures.glob("*.vrm"))
     if not files:
@@ -76,10 +76,11 @@ def take(out: Path, fixtures: Path) -> None:
         store = SettingsStore(paths.settings_file)
         store.update(lambda settings: setattr(settings.models, "selected", selected))
 
-        window = SettingsWindow()
-        window.setWindowIcon(QIcon(str(icon_path())))
-        page = ModelsPage(library, store)
-        window.add_page("Models", page)
+        # The real shell's window, every page included (the stage is not started).
+        context = AppContext.from_args(build_parser().parse_args(["--data-dir", str(paths.root)]))
+        shell = Shell(context, context.settings.load())
+        window, page = shell.window, shell.models_page
+        window.notices.clear()  # Xvfb has no tray: that banner is not what this picture shows
         window.resize(1000, 880)
         window.show()
         # A real failed import, to show how errors appear inline.
@@ -99,7 +100,7 @@ def take(out: Path, fixtures: Path) -> None:
         out.parent.mkdir(parents=True, exist_ok=True)
         if not window.grab().save(str(out), "PNG"):
             raise SystemExit(f"Could not write {out}")
-        page.shutdown()
+        shell.shutdown()
         window.hide()
     print(f"Wrote {out}")
 

@@ -66,7 +66,7 @@ class SettingsWindow(QWidget):
     def _sidebar(self) -> QWidget:
         sidebar = QWidget()
         sidebar.setObjectName("sidebar")
-        sidebar.setFixedWidth(196)
+        sidebar.setFixedWidth(216)
         logo = QLabel()
         logo.setPixmap(QIcon(str(icon_path())).pixmap(QSize(36, 36)))
         name = QLabel("Companion\nStage")
