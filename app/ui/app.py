@@ -64,6 +64,7 @@ class Shell:
         self.window.add_page("Models", self.models_page)
         self.window.show_settings_notices(loaded.notices)
         self.actions.settings_requested.connect(self.show_settings)
+        self.window.quit_requested.connect(self.actions.quit_requested)
 
         self.analytics = Analytics.from_settings(context.settings)
         self.stage = StageLink(

@@ -15,6 +15,8 @@ QWidget#settingsRoot {{ background: #f6f6f9; }}
 QWidget#sidebar {{ background: #ececf2; }}
 QLabel#appName {{ font-size: 14px; font-weight: 700; color: #2b2b6e; }}
 QLabel#appVersion {{ color: #8a8a99; font-size: 11px; }}
+QScrollArea#pageScroller {{ background: transparent; }}
+QPushButton#quitButton {{ padding: 4px 12px; font-size: 12px; color: #4a4a57; }}
 QListWidget#pageList {{
     background: transparent; border: none; padding: 6px 8px; font-size: 14px; outline: none;
 }}

@@ -17,9 +17,9 @@ def test_pages_are_added_in_order_and_the_first_is_shown(qtbot: QtBot) -> None:
     window.add_page("Models", models)
     window.add_page("Speech", speech)
     assert window.page_names() == ["Models", "Speech"]
-    assert window.pages.currentWidget() is models
+    assert window.current_page() is models
     window.show_page("Speech")
-    assert window.pages.currentWidget() is speech
+    assert window.current_page() is speech
 
 
 def test_a_corrupt_settings_file_is_announced_in_a_banner(
