@@ -131,7 +131,7 @@ class SettingsWindow(QWidget):
         return None if current is None else self._inner(current)
 
     @staticmethod
-    def _inner(scroller: QWidget) -> QWidget:
+    def _inner(scroller: QWidget | None) -> QWidget:
         assert isinstance(scroller, QScrollArea)
         inner = scroller.widget()
         assert inner is not None
