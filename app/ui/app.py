@@ -32,6 +32,7 @@ from app.ui.audio_output import best_sink
 from app.ui.chat_panel import ChatPanel
 from app.ui.gc_guard import GuiThreadCollector
 from app.ui.models_page import ModelsPage
+from app.ui.outside_changes import OutsideChanges
 from app.ui.privacy_page import PrivacyPage
 from app.ui.resources import ICON_NAME, icon_path
 from app.ui.settings_window import SettingsWindow
@@ -62,6 +63,8 @@ class Shell:
         self.models_page = ModelsPage(self.library, context.settings, selected=models.selected)
         self.models_page.model_selected.connect(self.actions.model_selected)
         self.window.add_page("Models", self.models_page)
+        self.outside = OutsideChanges(context.paths)
+        self.outside.changed.connect(self.models_page.follow_outside_changes)
         self.window.show_settings_notices(loaded.notices)
         self.actions.settings_requested.connect(self.show_settings)
         self.window.quit_requested.connect(self.actions.quit_requested)

@@ -327,6 +327,27 @@ class ModelsPage(QWidget):
         log.ui.info("Selected model %s", value or "(built-in default)")
         self.model_selected.emit(value)
 
+    def follow_outside_changes(self) -> None:
+        """The library or the saved choice changed outside this window (the command line).
+
+        The list is rebuilt only when the library's models differ; a different saved
+        choice is adopted and announced like a choice made here, so the stage follows.
+        """
+        try:
+            ids = [entry.id for entry in self.library.list()]
+        except CompanionError:
+            ids = None  # refresh() shows the reason in a banner
+        if ids != list(self._entries):
+            self.refresh()
+        saved = self.settings.load().settings.models.selected
+        if saved == self.selected:
+            return
+        self.selected = saved
+        self._mark_selected()
+        self._update_buttons()
+        log.ui.info("Model %s was chosen outside this window", saved or "(built-in default)")
+        self.model_selected.emit(saved)
+
     def remove_current(self) -> None:
         """Ask inline (not in a pop-up) before deleting the library's copy."""
         entry = self.current_entry()
