@@ -45,9 +45,9 @@ class OutsideChanges(QObject):
     def _watch(self) -> None:
         """(Re)arm the watches; the models folder may appear only with the first import."""
         for folder in self._folders:
-            if folder.is_dir() and str(folder) not in self._watcher.directories():
-                if not self._watcher.addPath(str(folder)):
-                    log.ui.warning("Cannot watch %s for command-line changes", folder)
+            watched = str(folder) in self._watcher.directories()
+            if not watched and folder.is_dir() and not self._watcher.addPath(str(folder)):
+                log.ui.warning("Cannot watch %s for command-line changes", folder)
 
     def _poke(self, _path: str) -> None:
         self._settle.start()
