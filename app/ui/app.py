@@ -76,6 +76,10 @@ class Shell:
             self.library, self.analytics,
         )
         self.actions.model_selected.connect(self.stage.select)
+        self.stage.apply_started.connect(self.models_page.show_stage_loading)
+        self.stage.apply_finished.connect(
+            lambda outcome: self.models_page.show_stage_outcome(
+                outcome.ok, outcome.summary, outcome.reason))
         self.actions.show_stage_requested.connect(self.stage.start)
         self.window.add_page("Stage", StagePage(self.stage))
 

@@ -38,7 +38,7 @@ from app import log
 from app.errors import CompanionError
 from app.models.library import ModelEntry, ModelLibrary
 from app.settings import Settings, SettingsStore
-from app.ui.banner import BannerArea
+from app.ui.banner import Banner, BannerArea
 from app.ui.model_row import ModelRow, format_size
 from app.ui.workers import PROGRESS_STEPS, ImportJob, ImportResult, ThumbnailJob
 
@@ -176,6 +176,11 @@ class ModelsPage(QWidget):
         self.select_button = QPushButton("Use this model")
         self.select_button.setObjectName("primaryButton")
         self.select_button.clicked.connect(self.select_current)
+        self.stage_status = QLabel()
+        self.stage_status.setObjectName("stageStatus")
+        self.stage_status.setWordWrap(True)
+        self.stage_status.setVisible(False)
+        self._stage_banner: Banner | None = None
         hint = QLabel("Tip: double-click a model (or press Enter) to use it.")
         hint.setObjectName("hint")
         buttons = QHBoxLayout()
@@ -196,6 +201,7 @@ class ModelsPage(QWidget):
         layout.addWidget(self.progress_panel)
         layout.addWidget(self.confirm_panel)
         layout.addWidget(self.list, 1)
+        layout.addWidget(self.stage_status)
         layout.addLayout(buttons)
 
     # --- the list --------------------------------------------------------------------------
@@ -344,9 +350,36 @@ class ModelsPage(QWidget):
             return
         self.selected = saved
         self._mark_selected()
+        self._highlight(self.selected_entry_id())  # show the user what is now in use
         self._update_buttons()
         log.ui.info("Model %s was chosen outside this window", saved or "(built-in default)")
         self.model_selected.emit(saved)
+
+    # --- what the stage made of the choice ----------------------------------------------------
+
+    def show_stage_loading(self, title: str) -> None:
+        """The choice is on its way to the stage (big models take a moment)."""
+        self._set_stage_status(f"Loading {title} on the stage…", failed=False)
+
+    def show_stage_outcome(self, ok: bool, summary: str, reason: str = "") -> None:
+        """The stage's answer, where the user made the choice (not only on the Stage page)."""
+        if self._stage_banner is not None:
+            self._stage_banner.dismiss()
+            self._stage_banner = None
+        if ok:
+            self._set_stage_status(summary, failed=False)
+            return
+        self._set_stage_status(f"{summary} [{reason}]" if reason else summary, failed=True)
+        self._stage_banner = self.banners.add(
+            "error", "The stage could not show this model.", summary, reason=reason or None
+        )
+
+    def _set_stage_status(self, text: str, *, failed: bool) -> None:
+        self.stage_status.setText(text)
+        self.stage_status.setProperty("failed", failed)
+        self.stage_status.style().unpolish(self.stage_status)
+        self.stage_status.style().polish(self.stage_status)
+        self.stage_status.setVisible(True)
 
     def remove_current(self) -> None:
         """Ask inline (not in a pop-up) before deleting the library's copy."""

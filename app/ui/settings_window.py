@@ -114,7 +114,9 @@ class SettingsWindow(QWidget):
         scroller.setFrameShape(QFrame.Shape.NoFrame)
         scroller.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
         scroller.setWidget(widget)
-        scroller.viewport().setAutoFillBackground(False)  # the window's colour shows through
+        # setWidget() makes the page paint its own (grey) background: let the window's show.
+        widget.setAutoFillBackground(False)
+        scroller.viewport().setAutoFillBackground(False)
         self.pages.addWidget(scroller)
         if self.page_list.currentRow() < 0:
             self.page_list.setCurrentRow(0)

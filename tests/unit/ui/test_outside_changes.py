@@ -54,6 +54,8 @@ def test_a_selection_made_elsewhere_reaches_the_stage_and_the_list(
     assert emitted.args == [entry.id]
     assert shell.models_page.selected_entry_id() == entry.id
     assert shell.models_page.row_for(entry.id).selected_chip.isVisibleTo(shell.models_page)
+    current = shell.models_page.current_entry()
+    assert current is not None and current.id == entry.id  # highlighted, scrolled into view
 
 
 def test_a_choice_made_in_the_window_is_announced_once(
