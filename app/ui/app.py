@@ -20,6 +20,7 @@ from app.analytics import Analytics, ShortcutRegistered, SpeechSessionStarted
 from app.context import AppContext
 from app.models.library import ModelLibrary
 from app.settings import LoadResult
+from app.settings.sections.speech import SpeechSettings
 from app.shortcuts.actions import ActionShortcuts
 from app.shortcuts.select import open_service
 from app.shortcuts.types import TriggerEvent
@@ -84,10 +85,14 @@ class Shell:
         self.window.add_page("Stage", StagePage(self.stage))
 
         speech = loaded.settings.speech
-        mouth = on_change(lambda weight: self.stage.set_expression(MOUTH_EXPRESSION, weight))
-        self.playback = Playback(best_sink(), on_mouth=mouth if speech.lip_sync else None)
+        #: Read by the playback thread; the Speech page's checkbox changes it while running.
+        self.lip_sync = speech.lip_sync
+        self._mouth = on_change(lambda weight: self.stage.set_expression(MOUTH_EXPRESSION, weight))
+        self.playback = Playback(best_sink(), on_mouth=self._move_mouth)
         self.speaker = Speaker(speech, self.playback, on_started=self._speech_started)
-        self.window.add_page("Speech", SpeechPage(context.settings, self.speaker))
+        self.speech_page = SpeechPage(context.settings, self.speaker)
+        self.speech_page.settings_changed.connect(self._speech_settings_changed)
+        self.window.add_page("Speech", self.speech_page)
         self.window.add_page("Chat", ChatPanel(self.speaker))
 
         self.privacy_page = PrivacyPage(context.settings)
@@ -98,8 +103,10 @@ class Shell:
         self.trigger_relay = TriggerRelay()
         self.shortcuts.subscribe(self.trigger_relay.forward)
         self.trigger_relay.triggered.connect(self._shortcut_triggered)
-        self.window.add_page("Developer › Shortcuts", ShortcutsDevPage(self.shortcuts))
+        self.shortcuts_page = ShortcutsDevPage(self.shortcuts)
+        self.window.add_page("Developer › Shortcuts", self.shortcuts_page)
         self._bind_action_shortcuts()
+        self.shortcuts_page.refresh_bindings()  # list the app's own bindings too
         self.tray: QSystemTrayIcon | None = None
         if QSystemTrayIcon.isSystemTrayAvailable():
             self.tray = build_tray(self.actions, self.icon)
@@ -143,6 +150,16 @@ class Shell:
         if transport in ("rest", "bidirectional-ws"):
             self.analytics.capture(SpeechSessionStarted(transport=transport,  # type: ignore[arg-type]
                                                         provider_kind=provider))
+
+    def _move_mouth(self, weight: float) -> None:
+        if self.lip_sync:
+            self._mouth(weight)
+
+    def _speech_settings_changed(self, speech: SpeechSettings) -> None:
+        """Lip sync follows its checkbox at once, not at the next start."""
+        if self.lip_sync and not speech.lip_sync:
+            self.stage.set_expression(MOUTH_EXPRESSION, 0.0)  # never leave the mouth open
+        self.lip_sync = speech.lip_sync
 
     def _consent_changed(self, _granted: bool) -> None:
         self.analytics.shutdown()

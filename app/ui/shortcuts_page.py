@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 from app.shortcuts.accelerator import AcceleratorError, parse_accelerator
 from app.shortcuts.service import ShortcutService
 from app.shortcuts.types import Binding, Result, TriggerEvent
+from app.ui.page_header import add_page_header
 
 __all__ = ["LOG_LIMIT", "ShortcutsDevPage", "TriggerRelay"]
 
@@ -163,6 +164,8 @@ class ShortcutsDevPage(QWidget):
         log_layout.addLayout(row)
 
         layout = QVBoxLayout(self)
+        add_page_header(layout, "Global shortcuts", "For developers: try key bindings live and "
+                        "watch them fire. The app's own shortcuts are listed with the others.")
         layout.addWidget(backend_box)
         layout.addWidget(form_box)
         layout.addWidget(bindings_box, 1)

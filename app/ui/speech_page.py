@@ -34,6 +34,7 @@ from app.speech.config import provider_config
 from app.speech.providers.base import ProviderDefinition
 from app.speech.registry import ProviderRegistry
 from app.speech.speaker import Speaker
+from app.ui.page_header import add_page_header
 
 __all__ = ["PREVIEW_TEXT", "SpeechPage"]
 
@@ -115,6 +116,8 @@ class SpeechPage(QWidget):
         row.addWidget(self.preview)
         row.addWidget(self.status, 1)
         layout = QVBoxLayout(self)
+        add_page_header(layout, "Speech", "The voice your companion speaks with. Preview says a "
+                        "sample sentence with the chosen voice.")
         layout.addWidget(voice_box)
         layout.addWidget(chat_box)
         layout.addLayout(row)
@@ -296,7 +299,8 @@ class SpeechPage(QWidget):
         if error:
             self._set_status(f"Could not list voices: {error}", error=True)
         else:
-            self._set_status(f"{len(voices)} voices available.")
+            count = len(voices)
+            self._set_status(f"{count} voice{'' if count == 1 else 's'} available.")
 
     # -- preview ---------------------------------------------------------------------------
 

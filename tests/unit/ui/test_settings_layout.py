@@ -83,3 +83,13 @@ def test_quit_is_in_the_window_for_desktops_without_a_tray(qtbot: QtBot, shell: 
     assert shell.window.quit_button.isVisible()
     with qtbot.waitSignal(shell.actions.quit_requested, timeout=1000):
         shell.window.quit_button.click()
+
+
+def test_every_page_opens_with_its_title(shell: Shell) -> None:
+    from PySide6.QtWidgets import QLabel
+
+    titles = {}
+    for name in shell.window.page_names():
+        labels = shell.window.page(name).findChildren(QLabel, "pageTitle")
+        titles[name] = [label.text() for label in labels]
+    assert all(len(found) == 1 for found in titles.values()), titles
