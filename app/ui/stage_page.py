@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Final
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QTextCursor
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -116,7 +117,17 @@ class StagePage(QWidget):
         self._set_apply(f"Loading {name}…", failed=False)
 
     def append_output(self, stream: str, line: str) -> None:
+        down = self.output.verticalScrollBar()
+        follow = down.value() >= down.maximum()  # a user reading further up is left there
         self.output.appendPlainText(line if stream == "stdout" else f"[{stream}] {line}")
+        if follow:
+            # Park the cursor at the start of the newest line: the view follows the output
+            # without jumping to the end of a long line (which it did for lines that arrived
+            # while the page was hidden, showing only their tails).
+            cursor = self.output.textCursor()
+            cursor.movePosition(QTextCursor.MoveOperation.End)
+            cursor.movePosition(QTextCursor.MoveOperation.StartOfBlock)
+            self.output.setTextCursor(cursor)
 
     def show_outcome(self, outcome: ApplyOutcome) -> None:
         text = outcome.summary if outcome.ok else f"{outcome.summary} [{outcome.reason}]"

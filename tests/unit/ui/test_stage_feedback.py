@@ -77,3 +77,15 @@ def test_each_godot_run_starts_under_a_marker_in_the_live_output(shell: Shell) -
     lines = page.output.toPlainText().splitlines()
     assert lines == ["Godot Engine v4", "──── Restarting after a crash… ────", "Godot Engine v4"]
     assert page.output.lineWrapMode() == QPlainTextEdit.LineWrapMode.NoWrap
+
+
+def test_long_godot_lines_do_not_scroll_the_live_view_sideways(qtbot: QtBot, shell: Shell) -> None:
+    page = shell.window.page("Stage")
+    assert isinstance(page, StagePage)
+    shell.window.show()  # on the Models page: Godot talks while the Stage page is hidden
+    for _ in range(3):
+        page.append_output("stderr", "WARNING: " + "a very long line of Godot output " * 20)
+    shell.window.show_page("Stage")
+    qtbot.wait(50)
+    assert page.output.horizontalScrollBar().maximum() > 0  # the line is wider than the view
+    assert page.output.horizontalScrollBar().value() == 0  # and its start is what shows
