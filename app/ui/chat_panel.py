@@ -66,8 +66,8 @@ class ChatPanel(QWidget):
         row.addWidget(self.send_button)
         row.addWidget(self.stop_button)
         self.transcript.setPlaceholderText(
-            "Type a sentence below: your companion says it aloud and moves its mouth. "
-            "With a chat endpoint set on the Speech page, it answers instead.")
+            "Type below and your companion says it aloud (set a chat endpoint on the "
+            "Speech page to get replies).")
         layout = QVBoxLayout(self)
         add_page_header(layout, "Chat", "Talk to your companion.")
         layout.addWidget(self.transcript, 1)

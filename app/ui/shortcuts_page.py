@@ -113,6 +113,11 @@ class ShortcutsDevPage(QWidget):
             table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
             table.horizontalHeader().setStretchLastSection(True)
 
+        # The Unregister buttons keep their width; the description takes what is left.
+        header = self.bindings_table.horizontalHeader()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+
         self._build_layout()
         self._show_backend()
         self.refresh_bindings()

@@ -110,6 +110,9 @@ class StagePage(QWidget):
             # The avatar is gone with the window: do not claim it is still "on the stage".
             self._set_apply(f"Nothing is shown while the stage is stopped (last: "
                             f"{self._last_summary}).", failed=False)
+        elif state == "restarting" and self._last_summary:
+            self._set_apply(f"Shown again once Godot is back (last: {self._last_summary}).",
+                            failed=False)
         elif state == "running" and self._last_summary:
             self._set_apply(self._last_summary, failed=False)
 

@@ -64,6 +64,10 @@ def test_a_stopped_stage_does_not_claim_to_show_the_avatar(shell: Shell) -> None
     page.show_state("starting", "")
     page.show_state("running", "")
     assert page.apply_label.text() == "Godette is on the stage (VRM 0.x, imported in 44 ms)"
+    page.show_state("restarting", "Godot exited unexpectedly (exit code -9)")
+    assert page.apply_label.text().startswith("Shown again once Godot is back")
+    page.show_state("running", "")
+    assert page.apply_label.text() == "Godette is on the stage (VRM 0.x, imported in 44 ms)"
 
 
 def test_each_godot_run_starts_under_a_marker_in_the_live_output(shell: Shell) -> None:
