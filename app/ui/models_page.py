@@ -183,6 +183,7 @@ class ModelsPage(QWidget):
         self._stage_banner: Banner | None = None
         hint = QLabel("Tip: double-click a model (or press Enter) to use it.")
         hint.setObjectName("hint")
+        hint.setWordWrap(True)  # a narrow window wraps the tip instead of cutting the page off
         buttons = QHBoxLayout()
         buttons.setSpacing(8)
         buttons.addWidget(self.import_button)

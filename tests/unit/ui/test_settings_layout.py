@@ -65,6 +65,21 @@ def test_no_page_squeezes_its_fields_at_any_window_size(
     assert problems == {}
 
 
+def test_no_page_is_wider_than_the_smallest_window(qtbot: QtBot, shell: Shell) -> None:
+    window = shell.window
+    window.show()
+    window.resize(window.minimumSize())
+    wider = {}
+    for name in window.page_names():
+        window.show_page(name)
+        QApplication.processEvents()
+        scroller = window.pages.currentWidget()
+        assert isinstance(scroller, QScrollArea)
+        if scroller.horizontalScrollBar().maximum() > 0:  # cut off at the right otherwise
+            wider[name] = window.page(name).minimumSizeHint().width()
+    assert wider == {}
+
+
 def test_a_page_taller_than_the_window_scrolls_instead(qtbot: QtBot, shell: Shell) -> None:
     window = shell.window
     window.show()
