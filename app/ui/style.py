@@ -103,6 +103,7 @@ QLabel#stageState[state="restarting"], QLabel#stageState[state="starting"] {{
     background: #fff6e0; color: #8a5a00;
 }}
 QLabel#stageReason {{ color: #b42323; }}
+QWidget#speechPage QLabel#status[error="true"] {{ color: #b42323; }}
 QPlainTextEdit#godotOutput {{
     font-family: monospace; font-size: 12px; background: white; border: 1px solid #dcdce4;
     border-radius: 8px; padding: 4px;
