@@ -20,6 +20,7 @@ from PySide6.QtGui import (
     QDropEvent,
     QKeySequence,
     QShortcut,
+    QShowEvent,
 )
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -89,6 +90,7 @@ class ModelsPage(QWidget):
         self._rows: dict[str, ModelRow] = {}
         self._entries: dict[str, ModelEntry] = {}
         self._pending_removal: str | None = None
+        self._stale_layout = False
         self.setAcceptDrops(True)
         self._build()
         self.refresh()
@@ -265,6 +267,8 @@ class ModelsPage(QWidget):
         return builtin
 
     def _highlight(self, model_id: str | None) -> None:
+        if not self.list.isVisible():
+            self._stale_layout = True
         for index in range(self.list.count()):
             if self.list.item(index).data(Qt.ItemDataRole.UserRole) == model_id:
                 self.list.setCurrentRow(index)
@@ -355,6 +359,17 @@ class ModelsPage(QWidget):
         self._update_buttons()
         log.ui.info("Model %s was chosen outside this window", saved or "(built-in default)")
         self.model_selected.emit(saved)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        """Rows rebuilt or scrolled while the page was hidden (a command-line change) were
+        left where they had been drawn, off their items; lay them out again on show."""
+        super().showEvent(event)
+        if self._stale_layout:
+            self._stale_layout = False
+            self.list.doItemsLayout()
+            current = self.list.currentItem()
+            if current is not None:
+                self.list.scrollToItem(current)
 
     # --- what the stage made of the choice ----------------------------------------------------
 
