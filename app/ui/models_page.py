@@ -191,8 +191,7 @@ class ModelsPage(QWidget):
         buttons.addWidget(self.import_button)
         buttons.addWidget(self.remove_button)
         buttons.addSpacing(8)
-        buttons.addWidget(hint)
-        buttons.addStretch(1)
+        buttons.addWidget(hint, 1)  # takes the spare width; wraps only when there is none
         buttons.addWidget(self.select_button)
 
         layout = QVBoxLayout(self)

@@ -80,6 +80,17 @@ def test_no_page_is_wider_than_the_smallest_window(qtbot: QtBot, shell: Shell) -
     assert wider == {}
 
 
+def test_the_models_tip_stays_on_one_line_when_there_is_room(qtbot: QtBot, shell: Shell) -> None:
+    from PySide6.QtWidgets import QLabel
+
+    shell.window.show()
+    shell.window.resize(1000, 700)
+    QApplication.processEvents()
+    hint = shell.models_page.findChild(QLabel, "hint")
+    assert hint is not None
+    assert hint.width() >= hint.fontMetrics().horizontalAdvance(hint.text())  # one line
+
+
 def test_a_page_taller_than_the_window_scrolls_instead(qtbot: QtBot, shell: Shell) -> None:
     window = shell.window
     window.show()
