@@ -93,3 +93,23 @@ def test_long_godot_lines_do_not_scroll_the_live_view_sideways(qtbot: QtBot, she
     qtbot.wait(50)
     assert page.output.horizontalScrollBar().maximum() > 0  # the line is wider than the view
     assert page.output.horizontalScrollBar().value() == 0  # and its start is what shows
+
+
+def test_a_stage_that_cannot_start_is_named_once_not_repeated_under_the_model(
+    qtbot: QtBot, shell: Shell
+) -> None:
+    import concurrent.futures
+
+    from app.errors import StageError
+
+    answered: concurrent.futures.Future[object] = concurrent.futures.Future()
+    answered.set_exception(StageError(
+        "the stage is error: No usable Godot 4.3+ was found. Looked in, in order:\n"
+        "  1. setting stage.godot_path: not set\n  2. …", reason="stage-error"))
+    with qtbot.waitSignal(shell.stage.apply_finished, timeout=1000) as emitted:
+        shell.stage._answered(answered, "Companion Stage Default")  # type: ignore[arg-type]
+    outcome = emitted.args[0]
+    assert not outcome.ok and outcome.reason == "stage-error"
+    assert outcome.summary == ("Companion Stage Default is not shown: the stage could not "
+                               "start (Settings › Stage says why)")
+    assert "\n" not in shell.models_page.stage_status.text()
