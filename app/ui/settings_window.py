@@ -145,7 +145,9 @@ class SettingsWindow(QWidget):
     def show_settings_notices(self, notices: Iterable[LoadNotice]) -> None:
         """Tell the user what happened to their settings file at start-up."""
         for notice in notices:
-            detail = f"Kept as {notice.kept_as}" if notice.kept_as is not None else ""
+            # The message already names the kept file; the detail gives where to find it.
+            detail = (f"It is in the folder {notice.kept_as.parent}."
+                      if notice.kept_as is not None else "")
             self.notices.add("warning", notice.message, detail, reason=f"settings-{notice.kind}")
 
     def show_notice(self, title: str, message: str = "", *, reason: str | None = None) -> None:
