@@ -42,7 +42,8 @@ def _squeezed(page: QWidget) -> list[str]:
         if not widget.isVisibleTo(page) or isinstance(widget.parent(), QComboBox):
             continue  # an editable combo box sizes its own line edit
         if widget.height() < widget.minimumSizeHint().height():
-            found.append(f"{type(widget).__name__} {widget.objectName() or widget.text()!r}: "
+            label = widget.currentText() if isinstance(widget, QComboBox) else widget.text()
+            found.append(f"{type(widget).__name__} {widget.objectName() or label!r}: "
                          f"{widget.height()} < {widget.minimumSizeHint().height()}")
     return found
 
