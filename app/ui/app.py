@@ -43,6 +43,7 @@ from app.ui.chat_panel import ChatPanel
 from app.ui.gc_guard import GuiThreadCollector
 from app.ui.inapp_keys import InAppKeyFeeder
 from app.ui.models_page import ModelsPage
+from app.ui.outside_changes import OutsideChanges
 from app.ui.privacy_page import PrivacyPage
 from app.ui.resources import ICON_NAME, icon_path
 from app.ui.settings_window import SettingsWindow
@@ -74,8 +75,11 @@ class Shell:
         self.models_page = ModelsPage(self.library, context.settings, selected=models.selected)
         self.models_page.model_selected.connect(self.actions.model_selected)
         self.window.add_page("Models", self.models_page)
+        self.outside = OutsideChanges(context.paths)
+        self.outside.changed.connect(self.models_page.follow_outside_changes)
         self.window.show_settings_notices(loaded.notices)
         self.actions.settings_requested.connect(self.show_settings)
+        self.window.quit_requested.connect(self.actions.quit_requested)
 
         self.analytics = Analytics.from_settings(context.settings)
         self.stage = StageLink(
@@ -85,15 +89,21 @@ class Shell:
         )
         self.actions.model_selected.connect(self.stage.select)
         self.models_page.import_finished.connect(self._model_imported)
+        self.stage.apply_started.connect(self.models_page.show_stage_loading)
+        self.stage.apply_finished.connect(
+            lambda outcome: self.models_page.show_stage_outcome(
+                outcome.ok, outcome.summary, outcome.reason))
         self.actions.show_stage_requested.connect(self.stage.start)
         self.window.add_page("Stage", StagePage(self.stage))
 
         speech = loaded.settings.speech
-        mouth = on_change(lambda weight: self.stage.set_expression(MOUTH_EXPRESSION, weight))
-        self.playback = Playback(best_sink(), on_mouth=mouth if speech.lip_sync else None)
+        #: Read by the playback thread; the Speech page's checkbox changes it while running.
+        self.lip_sync = speech.lip_sync
+        self._mouth = on_change(lambda weight: self.stage.set_expression(MOUTH_EXPRESSION, weight))
+        self.playback = Playback(best_sink(), on_mouth=self._move_mouth)
         self.speaker = Speaker(speech, self.playback, on_started=self._speech_started)
         self.speech_page = SpeechPage(context.settings, self.speaker)
-        self.speech_page.settings_changed.connect(self.identify_on_speech_server)
+        self.speech_page.settings_changed.connect(self._speech_settings_changed)
         self.window.add_page("Speech", self.speech_page)
         self.window.add_page("Chat", ChatPanel(self.speaker))
 
@@ -105,12 +115,14 @@ class Shell:
         self.trigger_relay = TriggerRelay()
         self.shortcuts.subscribe(self.trigger_relay.forward)
         self.trigger_relay.triggered.connect(self._shortcut_triggered)
-        self.window.add_page("Developer › Shortcuts", ShortcutsDevPage(self.shortcuts))
+        self.shortcuts_page = ShortcutsDevPage(self.shortcuts)
+        self.window.add_page("Developer › Shortcuts", self.shortcuts_page)
         self._bind_action_shortcuts()
         self.key_feeder = InAppKeyFeeder(self.shortcuts)
         app = QApplication.instance()
         if app is not None:
             app.installEventFilter(self.key_feeder)
+        self.shortcuts_page.refresh_bindings()  # list the app's own bindings too
         self.tray: QSystemTrayIcon | None = None
         if QSystemTrayIcon.isSystemTrayAvailable():
             self.tray = build_tray(self.actions, self.icon)
@@ -176,6 +188,16 @@ class Shell:
             analytics.identify(account.person_id)
 
         threading.Thread(target=work, name="speech-account", daemon=True).start()
+    def _move_mouth(self, weight: float) -> None:
+        if self.lip_sync:
+            self._mouth(weight)
+
+    def _speech_settings_changed(self, speech: SpeechSettings) -> None:
+        """Lip sync follows its checkbox at once, not at the next start."""
+        if self.lip_sync and not speech.lip_sync:
+            self.stage.set_expression(MOUTH_EXPRESSION, 0.0)  # never leave the mouth open
+        self.lip_sync = speech.lip_sync
+        self.identify_on_speech_server(speech)  # a new server or token is a new sign-in
 
     def _consent_changed(self, _granted: bool) -> None:
         self.analytics.shutdown()

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from app.errors import CompanionError
 from app.speech.chat import ChatEndpoint, Conversation
 from app.speech.speaker import Speaker
+from app.ui.page_header import add_page_header
 
 __all__ = ["ChatPanel"]
 
@@ -64,7 +65,11 @@ class ChatPanel(QWidget):
         row.addWidget(self.input, 1)
         row.addWidget(self.send_button)
         row.addWidget(self.stop_button)
+        self.transcript.setPlaceholderText(
+            "Type below and your companion says it aloud (set a chat endpoint on the "
+            "Speech page to get replies).")
         layout = QVBoxLayout(self)
+        add_page_header(layout, "Chat", "Talk to your companion.")
         layout.addWidget(self.transcript, 1)
         layout.addLayout(row)
 

@@ -20,6 +20,7 @@ from PySide6.QtGui import (
     QDropEvent,
     QKeySequence,
     QShortcut,
+    QShowEvent,
 )
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -38,7 +39,7 @@ from app import log
 from app.errors import CompanionError
 from app.models.library import ModelEntry, ModelLibrary
 from app.settings import Settings, SettingsStore
-from app.ui.banner import BannerArea
+from app.ui.banner import Banner, BannerArea
 from app.ui.model_row import ModelRow, format_size
 from app.ui.workers import PROGRESS_STEPS, ImportJob, ImportResult, ThumbnailJob
 
@@ -89,6 +90,7 @@ class ModelsPage(QWidget):
         self._rows: dict[str, ModelRow] = {}
         self._entries: dict[str, ModelEntry] = {}
         self._pending_removal: str | None = None
+        self._stale_layout = False
         self.setAcceptDrops(True)
         self._build()
         self.refresh()
@@ -176,15 +178,20 @@ class ModelsPage(QWidget):
         self.select_button = QPushButton("Use this model")
         self.select_button.setObjectName("primaryButton")
         self.select_button.clicked.connect(self.select_current)
+        self.stage_status = QLabel()
+        self.stage_status.setObjectName("stageStatus")
+        self.stage_status.setWordWrap(True)
+        self.stage_status.setVisible(False)
+        self._stage_banner: Banner | None = None
         hint = QLabel("Tip: double-click a model (or press Enter) to use it.")
         hint.setObjectName("hint")
+        hint.setWordWrap(True)  # a narrow window wraps the tip instead of cutting the page off
         buttons = QHBoxLayout()
         buttons.setSpacing(8)
         buttons.addWidget(self.import_button)
         buttons.addWidget(self.remove_button)
         buttons.addSpacing(8)
-        buttons.addWidget(hint)
-        buttons.addStretch(1)
+        buttons.addWidget(hint, 1)  # takes the spare width; wraps only when there is none
         buttons.addWidget(self.select_button)
 
         layout = QVBoxLayout(self)
@@ -196,6 +203,7 @@ class ModelsPage(QWidget):
         layout.addWidget(self.progress_panel)
         layout.addWidget(self.confirm_panel)
         layout.addWidget(self.list, 1)
+        layout.addWidget(self.stage_status)
         layout.addLayout(buttons)
 
     # --- the list --------------------------------------------------------------------------
@@ -258,6 +266,8 @@ class ModelsPage(QWidget):
         return builtin
 
     def _highlight(self, model_id: str | None) -> None:
+        if not self.list.isVisible():
+            self._stale_layout = True
         for index in range(self.list.count()):
             if self.list.item(index).data(Qt.ItemDataRole.UserRole) == model_id:
                 self.list.setCurrentRow(index)
@@ -326,6 +336,65 @@ class ModelsPage(QWidget):
         self._update_buttons()
         log.ui.info("Selected model %s", value or "(built-in default)")
         self.model_selected.emit(value)
+
+    def follow_outside_changes(self) -> None:
+        """The library or the saved choice changed outside this window (the command line).
+
+        The list is rebuilt only when the library's models differ; a different saved
+        choice is adopted and announced like a choice made here, so the stage follows.
+        """
+        try:
+            ids = [entry.id for entry in self.library.list()]
+        except CompanionError:
+            ids = None  # refresh() shows the reason in a banner
+        if ids != list(self._entries):
+            self.refresh()
+        saved = self.settings.load().settings.models.selected
+        if saved == self.selected:
+            return
+        self.selected = saved
+        self._mark_selected()
+        self._highlight(self.selected_entry_id())  # show the user what is now in use
+        self._update_buttons()
+        log.ui.info("Model %s was chosen outside this window", saved or "(built-in default)")
+        self.model_selected.emit(saved)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        """Rows rebuilt or scrolled while the page was hidden (a command-line change) were
+        left where they had been drawn, off their items; lay them out again on show."""
+        super().showEvent(event)
+        if self._stale_layout:
+            self._stale_layout = False
+            self.list.doItemsLayout()
+            current = self.list.currentItem()
+            if current is not None:
+                self.list.scrollToItem(current)
+
+    # --- what the stage made of the choice ----------------------------------------------------
+
+    def show_stage_loading(self, title: str) -> None:
+        """The choice is on its way to the stage (big models take a moment)."""
+        self._set_stage_status(f"Loading {title} on the stage…", failed=False)
+
+    def show_stage_outcome(self, ok: bool, summary: str, reason: str = "") -> None:
+        """The stage's answer, where the user made the choice (not only on the Stage page)."""
+        if self._stage_banner is not None:
+            self._stage_banner.dismiss()
+            self._stage_banner = None
+        if ok:
+            self._set_stage_status(summary, failed=False)
+            return
+        self._set_stage_status(f"{summary} [{reason}]" if reason else summary, failed=True)
+        self._stage_banner = self.banners.add(
+            "error", "The stage could not show this model.", summary, reason=reason or None
+        )
+
+    def _set_stage_status(self, text: str, *, failed: bool) -> None:
+        self.stage_status.setText(text)
+        self.stage_status.setProperty("failed", failed)
+        self.stage_status.style().unpolish(self.stage_status)
+        self.stage_status.style().polish(self.stage_status)
+        self.stage_status.setVisible(True)
 
     def remove_current(self) -> None:
         """Ask inline (not in a pop-up) before deleting the library's copy."""

@@ -4,19 +4,28 @@ The Models page comes first; shortcuts, speech and privacy add theirs through
 :meth:`SettingsWindow.add_page` without this module knowing them. Notices about the
 settings file itself (kept aside as corrupt, written by a newer version) appear as a
 banner above every page, because they concern all of them.
+
+Each page sits in its own scroll area: a window smaller than a page (a small screen, a
+user dragging it down, several banners) scrolls the page instead of squeezing its
+fields below their readable height. The sidebar carries Quit, because on desktops
+without a tray (bare X servers, GNOME without an extension) this window is the only
+place the user can leave the app from.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QCloseEvent, QGuiApplication, QIcon
 from PySide6.QtWidgets import (
+    QFrame,
     QHBoxLayout,
     QLabel,
     QListWidget,
     QListWidgetItem,
+    QPushButton,
+    QScrollArea,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -33,6 +42,9 @@ __all__ = ["SettingsWindow"]
 
 class SettingsWindow(QWidget):
     """Top-level window; closing it only hides it (the app lives on in the tray)."""
+
+    #: The sidebar's Quit button: the shell quits the whole app (stage included).
+    quit_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -78,11 +90,16 @@ class SettingsWindow(QWidget):
         header.addWidget(name, 1)
         version = QLabel(f"Version {__version__}")
         version.setObjectName("appVersion")
+        self.quit_button = QPushButton("Quit Companion Stage")
+        self.quit_button.setObjectName("quitButton")
+        self.quit_button.setToolTip("Stops the stage and the app. Closing this window does not.")
+        self.quit_button.clicked.connect(self.quit_requested)
         column = QVBoxLayout(sidebar)
         column.setContentsMargins(0, 0, 0, 14)
-        column.setSpacing(0)
+        column.setSpacing(8)
         column.addLayout(header)
         column.addWidget(self.page_list, 1)
+        column.addWidget(self.quit_button, 0, Qt.AlignmentFlag.AlignHCenter)
         column.addWidget(version, 0, Qt.AlignmentFlag.AlignHCenter)
         return sidebar
 
@@ -91,12 +108,36 @@ class SettingsWindow(QWidget):
         item = QListWidgetItem(name) if icon is None else QListWidgetItem(icon, name)
         item.setToolTip(name)
         self.page_list.addItem(item)
-        self.pages.addWidget(widget)
+        scroller = QScrollArea()
+        scroller.setObjectName("pageScroller")
+        scroller.setWidgetResizable(True)  # the page fills the area; it scrolls only when small
+        scroller.setFrameShape(QFrame.Shape.NoFrame)
+        scroller.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+        scroller.setWidget(widget)
+        # setWidget() makes the page paint its own (grey) background: let the window's show.
+        widget.setAutoFillBackground(False)
+        scroller.viewport().setAutoFillBackground(False)
+        self.pages.addWidget(scroller)
         if self.page_list.currentRow() < 0:
             self.page_list.setCurrentRow(0)
 
     def page_names(self) -> list[str]:
         return [self.page_list.item(row).text() for row in range(self.page_list.count())]
+
+    def page(self, name: str) -> QWidget:
+        """The widget added as ``name`` (not the scroll area around it)."""
+        return self._inner(self.pages.widget(self.page_names().index(name)))
+
+    def current_page(self) -> QWidget | None:
+        current = self.pages.currentWidget()
+        return None if current is None else self._inner(current)
+
+    @staticmethod
+    def _inner(scroller: QWidget | None) -> QWidget:
+        assert isinstance(scroller, QScrollArea)
+        inner = scroller.widget()
+        assert inner is not None
+        return inner
 
     def show_page(self, name: str) -> None:
         self.page_list.setCurrentRow(self.page_names().index(name))
@@ -104,7 +145,9 @@ class SettingsWindow(QWidget):
     def show_settings_notices(self, notices: Iterable[LoadNotice]) -> None:
         """Tell the user what happened to their settings file at start-up."""
         for notice in notices:
-            detail = f"Kept as {notice.kept_as}" if notice.kept_as is not None else ""
+            # The message already names the kept file; the detail gives where to find it.
+            detail = (f"It is in the folder {notice.kept_as.parent}."
+                      if notice.kept_as is not None else "")
             self.notices.add("warning", notice.message, detail, reason=f"settings-{notice.kind}")
 
     def show_notice(self, title: str, message: str = "", *, reason: str | None = None) -> None:

@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 from app.shortcuts.accelerator import AcceleratorError, parse_accelerator
 from app.shortcuts.service import ShortcutService
 from app.shortcuts.types import Binding, Result, TriggerEvent
+from app.ui.page_header import add_page_header
 
 __all__ = ["LOG_LIMIT", "ShortcutsDevPage", "TriggerRelay"]
 
@@ -112,6 +113,11 @@ class ShortcutsDevPage(QWidget):
             table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
             table.horizontalHeader().setStretchLastSection(True)
 
+        # The Unregister buttons keep their width; the description takes what is left.
+        header = self.bindings_table.horizontalHeader()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+
         self._build_layout()
         self._show_backend()
         self.refresh_bindings()
@@ -163,6 +169,8 @@ class ShortcutsDevPage(QWidget):
         log_layout.addLayout(row)
 
         layout = QVBoxLayout(self)
+        add_page_header(layout, "Global shortcuts", "For developers: try key bindings live and "
+                        "watch them fire. The app's own shortcuts are listed with the others.")
         layout.addWidget(backend_box)
         layout.addWidget(form_box)
         layout.addWidget(bindings_box, 1)

@@ -34,6 +34,7 @@ from app.speech.config import provider_config
 from app.speech.providers.base import ProviderDefinition
 from app.speech.registry import ProviderRegistry
 from app.speech.speaker import Speaker
+from app.ui.page_header import add_page_header
 
 __all__ = ["PREVIEW_TEXT", "SpeechPage"]
 
@@ -115,6 +116,8 @@ class SpeechPage(QWidget):
         row.addWidget(self.preview)
         row.addWidget(self.status, 1)
         layout = QVBoxLayout(self)
+        add_page_header(layout, "Speech", "The voice your companion speaks with. Preview says a "
+                        "sample sentence with the chosen voice.")
         layout.addWidget(voice_box)
         layout.addWidget(chat_box)
         layout.addLayout(row)
@@ -296,7 +299,8 @@ class SpeechPage(QWidget):
         if error:
             self._set_status(f"Could not list voices: {error}", error=True)
         else:
-            self._set_status(f"{len(voices)} voices available.")
+            count = len(voices)
+            self._set_status(f"{count} voice{'' if count == 1 else 's'} available.")
 
     # -- preview ---------------------------------------------------------------------------
 
@@ -304,25 +308,28 @@ class SpeechPage(QWidget):
         self._save()
         self.preview.setEnabled(False)
         self._set_status("Speaking…")
+        provider_name = self._definition().name  # widgets are read here, never in the worker
 
         def work() -> None:
             try:
                 session = self.speaker.say(PREVIEW_TEXT)
             except CompanionError as exc:
-                self._signals.previewed.emit(False, f"{exc.message} [{exc.reason}]")
+                self._signals.previewed.emit(
+                    False, f"Could not preview: {exc.message} [{exc.reason}]")
                 return
             if not session.wait(60):
                 session.cancel("preview-timeout")
                 self._signals.previewed.emit(False, "The voice took too long to answer.")
             elif session.error is not None:
                 self._signals.previewed.emit(
-                    False, f"{session.error.message} [{session.error.reason}]"
+                    False, f"Could not preview: {session.error.message} "
+                           f"[{session.error.reason}]"
                 )
             elif session.state == "cancelled":
                 self._signals.previewed.emit(False, "Preview stopped.")
             else:
                 self._signals.previewed.emit(
-                    True, f"Preview spoken with {self._definition().name} ({session.transport})."
+                    True, f"Preview spoken with {provider_name} ({session.transport})."
                 )
 
         threading.Thread(target=work, name="speech-preview", daemon=True).start()
@@ -334,3 +341,5 @@ class SpeechPage(QWidget):
     def _set_status(self, text: str, *, error: bool = False) -> None:
         self.status.setText(text)
         self.status.setProperty("error", error)
+        self.status.style().unpolish(self.status)  # the style sheet colours errors red
+        self.status.style().polish(self.status)

@@ -80,7 +80,7 @@ class StageLink(QObject):
         try:
             future = self.service.apply(Path(entry.path), model_id=entry.id, name=entry.title)
         except CompanionError as exc:
-            self.apply_finished.emit(ApplyOutcome(False, exc.message, exc.reason))
+            self.apply_finished.emit(_failure(entry.title, exc))
             return
         future.add_done_callback(lambda done: self._answered(done, entry.title))
 
@@ -92,7 +92,7 @@ class StageLink(QObject):
         try:
             result = done.result()
         except CompanionError as exc:
-            outcome = ApplyOutcome(False, f"{title}: {exc.message}", exc.reason)
+            outcome = _failure(title, exc)
         except Exception as exc:  # a bug must still reach the user, not vanish in a thread
             log.stage.exception("applying %s failed", title)
             outcome = ApplyOutcome(False, f"{title}: {exc}", "internal-error")
@@ -120,3 +120,17 @@ class StageLink(QObject):
     def _on_state(self, change: StateChange) -> None:
         with contextlib.suppress(RuntimeError):
             self.state_changed.emit(change.state.value, change.reason)
+
+
+def _failure(title: str, exc: CompanionError) -> ApplyOutcome:
+    """A failed apply; when the stage itself is down, say so in a line, not its whole story.
+
+    The supervisor's reason (for a missing Godot, every place it looked) is already on
+    the Stage page; repeating it under the model read "the stage is error: …" twice over.
+    """
+    if exc.reason == "stage-error":
+        return ApplyOutcome(False, f"{title} is not shown: the stage could not start "
+                                   "(Settings › Stage says why)", exc.reason)
+    if exc.reason == "stage-stopped":
+        return ApplyOutcome(False, f"{title} is not shown: the stage is stopped", exc.reason)
+    return ApplyOutcome(False, f"{title}: {exc.message}", exc.reason)

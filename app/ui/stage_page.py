@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Final
 
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QTextCursor
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -41,8 +43,15 @@ class StagePage(QWidget):
         self.link = link
         title = QLabel("Stage")
         title.setObjectName("pageTitle")
+        subtitle = QLabel("The window that shows your avatar, run by Godot. Its last lines "
+                          "appear below; the full log is in logs/godot.log.")
+        subtitle.setObjectName("pageSubtitle")
+        subtitle.setWordWrap(True)
+        self._state = ""
+        self._last_summary = ""
         self.state_label = QLabel()
         self.state_label.setObjectName("stageState")
+        self.state_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.reason_label = QLabel()
         self.reason_label.setObjectName("stageReason")
         self.reason_label.setWordWrap(True)
@@ -54,6 +63,8 @@ class StagePage(QWidget):
         self.start_button.clicked.connect(link.start)
         self.stop_button.clicked.connect(link.stop)
         buttons = QHBoxLayout()
+        buttons.addWidget(self.state_label)
+        buttons.addSpacing(8)
         buttons.addWidget(self.start_button)
         buttons.addWidget(self.stop_button)
         buttons.addStretch(1)
@@ -61,36 +72,79 @@ class StagePage(QWidget):
         self.output.setObjectName("godotOutput")
         self.output.setReadOnly(True)
         self.output.setMaximumBlockCount(LIVE_LINES)
+        self.output.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)  # a log: one line each
         self.output.setPlaceholderText("Godot's output appears here while the stage runs.")
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(10)
         layout.addWidget(title)
-        layout.addWidget(self.state_label)
+        layout.addWidget(subtitle)
+        layout.addLayout(buttons)
         layout.addWidget(self.reason_label)
         layout.addWidget(self.apply_label)
-        layout.addLayout(buttons)
         layout.addWidget(QLabel("Godot output"))
         layout.addWidget(self.output, 1)
 
         link.state_changed.connect(self.show_state)
         link.output_line.connect(self.append_output)
-        link.apply_started.connect(lambda name: self.apply_label.setText(f"Loading {name}…"))
+        link.apply_started.connect(self.show_loading)
         link.apply_finished.connect(self.show_outcome)
         self.show_state(link.state.value, "")
 
     def show_state(self, state: str, reason: str) -> None:
+        if (state in ("starting", "restarting") and state != self._state
+                and not self.output.document().isEmpty()):
+            # Each run's output starts under a marker, so a crash and its restart read apart.
+            self.output.appendPlainText(f"──── {_STATE_TEXT[state]} ────")
+        self._state = state
         self.state_label.setText(_STATE_TEXT.get(state, state))
+        self.state_label.setProperty("state", state)
+        self._repolish(self.state_label)
         self.reason_label.setText(reason)
         self.reason_label.setVisible(bool(reason))
         running = state in ("starting", "running", "restarting")
         self.start_button.setEnabled(not running and state != "stopping")
         self.stop_button.setEnabled(running)
+        if state in ("stopped", "error") and self._last_summary:
+            # The avatar is gone with the window: do not claim it is still "on the stage".
+            self._set_apply(f"Nothing is shown while the stage is stopped (last: "
+                            f"{self._last_summary}).", failed=False)
+        elif state == "restarting" and self._last_summary:
+            self._set_apply(f"Shown again once Godot is back (last: {self._last_summary}).",
+                            failed=False)
+        elif state == "running" and self._last_summary:
+            self._set_apply(self._last_summary, failed=False)
+
+    def show_loading(self, name: str) -> None:
+        self._set_apply(f"Loading {name}…", failed=False)
 
     def append_output(self, stream: str, line: str) -> None:
+        down = self.output.verticalScrollBar()
+        follow = down.value() >= down.maximum()  # a user reading further up is left there
         self.output.appendPlainText(line if stream == "stdout" else f"[{stream}] {line}")
+        if follow:
+            # Park the cursor at the start of the newest line: the view follows the output
+            # without jumping to the end of a long line (which it did for lines that arrived
+            # while the page was hidden, showing only their tails).
+            cursor = self.output.textCursor()
+            cursor.movePosition(QTextCursor.MoveOperation.End)
+            cursor.movePosition(QTextCursor.MoveOperation.StartOfBlock)
+            self.output.setTextCursor(cursor)
 
     def show_outcome(self, outcome: ApplyOutcome) -> None:
         text = outcome.summary if outcome.ok else f"{outcome.summary} [{outcome.reason}]"
+        if outcome.ok:
+            self._last_summary = outcome.summary
+        self._set_apply(text, failed=not outcome.ok)
+
+    def _set_apply(self, text: str, *, failed: bool) -> None:
         self.apply_label.setText(text)
-        self.apply_label.setProperty("failed", not outcome.ok)
+        self.apply_label.setProperty("failed", failed)
+        self._repolish(self.apply_label)
+
+    @staticmethod
+    def _repolish(label: QLabel) -> None:
+        """Property selectors in the style sheet apply only after a re-polish."""
+        label.style().unpolish(label)
+        label.style().polish(label)

@@ -15,6 +15,8 @@ QWidget#settingsRoot {{ background: #f6f6f9; }}
 QWidget#sidebar {{ background: #ececf2; }}
 QLabel#appName {{ font-size: 14px; font-weight: 700; color: #2b2b6e; }}
 QLabel#appVersion {{ color: #8a8a99; font-size: 11px; }}
+QScrollArea#pageScroller {{ background: transparent; }}
+QPushButton#quitButton {{ padding: 4px 12px; font-size: 12px; color: #4a4a57; }}
 QListWidget#pageList {{
     background: transparent; border: none; padding: 6px 8px; font-size: 14px; outline: none;
 }}
@@ -90,6 +92,22 @@ QPushButton#primaryButton {{ background: {ACCENT}; color: white; border-color: {
 QPushButton#primaryButton:disabled {{ background: #b9b9e6; border-color: #b9b9e6; }}
 QPushButton#dangerButton {{ color: #b42323; }}
 QLabel#hint {{ color: #6b6b7a; font-size: 12px; }}
+QLabel#stageStatus, QLabel#stageApply {{ color: #1b6b36; }}
+QLabel#stageStatus[failed="true"], QLabel#stageApply[failed="true"] {{ color: #b42323; }}
+QLabel#stageState {{
+    background: #ececf2; color: #3b3b47; border-radius: 9px; padding: 2px 10px; font-weight: 600;
+}}
+QLabel#stageState[state="running"] {{ background: #e8f6ec; color: #1b6b36; }}
+QLabel#stageState[state="error"] {{ background: #fdecec; color: #b42323; }}
+QLabel#stageState[state="restarting"], QLabel#stageState[state="starting"] {{
+    background: #fff6e0; color: #8a5a00;
+}}
+QLabel#stageReason {{ color: #b42323; }}
+QWidget#speechPage QLabel#status[error="true"] {{ color: #b42323; }}
+QPlainTextEdit#godotOutput {{
+    font-family: monospace; font-size: 12px; background: white; border: 1px solid #dcdce4;
+    border-radius: 8px; padding: 4px;
+}}
 """
 
 

@@ -17,9 +17,9 @@ def test_pages_are_added_in_order_and_the_first_is_shown(qtbot: QtBot) -> None:
     window.add_page("Models", models)
     window.add_page("Speech", speech)
     assert window.page_names() == ["Models", "Speech"]
-    assert window.pages.currentWidget() is models
+    assert window.current_page() is models
     window.show_page("Speech")
-    assert window.pages.currentWidget() is speech
+    assert window.current_page() is speech
 
 
 def test_a_corrupt_settings_file_is_announced_in_a_banner(
@@ -35,6 +35,8 @@ def test_a_corrupt_settings_file_is_announced_in_a_banner(
     banners = window.notices.banners()
     assert [b.reason for b in banners] == ["settings-corrupt"]
     assert loaded.notices[0].kept_as.name in banners[0].text()
+    assert banners[0].text().count(loaded.notices[0].kept_as.name) == 1  # said once, not twice
+    assert str(loaded.notices[0].kept_as.parent) in banners[0].text()  # and where it is
     assert loaded.notices[0].kept_as.exists()  # nothing lost: the bad file is kept aside
 
 
