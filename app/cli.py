@@ -42,9 +42,16 @@ def build_parser() -> argparse.ArgumentParser:
         description="A desktop companion that shows a VRM avatar and speaks.",
     )
     parser.add_argument("--version", action="version", version=f"companion-stage {__version__}")
-    parser.add_argument("--data-dir", metavar="DIR", help="user data folder (env COMPANION_STAGE_DATA_DIR)")
-    parser.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
-    parser.add_argument("--settings", action="store_true", help="open the settings window (of the running instance)")
+    parser.add_argument(
+        "--data-dir", metavar="DIR", help="user data folder (env COMPANION_STAGE_DATA_DIR)"
+    )
+    parser.add_argument(
+        "--log-level", default="info", choices=["debug", "info", "warning", "error"]
+    )
+    parser.add_argument(
+        "--settings", action="store_true",
+        help="open the settings window (of the running instance)",
+    )
     parser.add_argument(
         "--godot-remote-debug", nargs="?", const=DEFAULT_REMOTE_DEBUG, default=None, metavar="URL",
         help=f"let Godot's remote debugger connect (default {DEFAULT_REMOTE_DEBUG}; "

@@ -51,10 +51,10 @@ def fixtures_dir(flag: str | None) -> Path:
 
 
 def take(out: Path, fixtures: Path) -> None:
-    from app.models.library import ModelLibrary
     from PySide6.QtGui import QCursor, QIcon
     from PySide6.QtWidgets import QApplication
 
+    from app.models.library import ModelLibrary
     from app.paths import DataPaths
     from app.settings import SettingsStore
     from app.ui.models_page import ModelsPage

@@ -15,7 +15,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 REPO_ROOT = Path(__file__).resolve().parent.parent
 #: The shared real VRM fixtures, beside the clone (CI) or named by env (worktrees).
 REAL_FIXTURES = Path(
-    os.environ.get("COMPANION_STAGE_FIXTURES") or REPO_ROOT.parent / "shared" / "fixtures" / "vrm-real"
+    os.environ.get("COMPANION_STAGE_FIXTURES")
+    or REPO_ROOT.parent / "shared" / "fixtures" / "vrm-real"
 ).resolve()
 
 

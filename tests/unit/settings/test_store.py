@@ -3,7 +3,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from hypothesis import given, settings as hsettings
+from hypothesis import given
+from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
 from app.settings import SCHEMA_VERSION, Settings, SettingsStore
@@ -41,7 +42,8 @@ def test_corrupt_file_is_kept_aside_and_defaults_used(tmp_path: Path) -> None:
 def test_bad_value_costs_only_that_value(tmp_path: Path) -> None:
     path = tmp_path / "settings.json"
     path.write_text(json.dumps({"models": {"selected": "abc", "max_import_bytes": "big"},
-                                "stage": {"borderless": 1, "ready_timeout_s": 5}}), encoding="utf-8")
+                                "stage": {"borderless": 1, "ready_timeout_s": 5}}),
+                    encoding="utf-8")
     result = SettingsStore(path).load()
     assert result.settings.models.selected == "abc"
     assert result.settings.models.max_import_bytes == Settings().models.max_import_bytes
@@ -62,7 +64,8 @@ def test_newer_schema_is_copied_aside(tmp_path: Path) -> None:
 
 
 @hsettings(max_examples=200, deadline=None)
-@given(st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+@given(st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False)
+                    | st.text(),
                     lambda c: st.lists(c) | st.dictionaries(st.text(), c), max_leaves=20))
 def test_any_json_loads_without_raising(tmp_path_factory: object, value: object) -> None:
     import tempfile

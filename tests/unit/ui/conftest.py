@@ -6,9 +6,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from app.models.library import ModelLibrary
 from pytestqt.qtbot import QtBot
 
+from app.models.library import ModelLibrary
 from app.paths import DataPaths
 from app.settings import SettingsStore
 from app.ui.models_page import ModelsPage
