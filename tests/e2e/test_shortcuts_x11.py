@@ -16,7 +16,8 @@ from app.shortcuts.backends.x11 import X11Backend
 from app.shortcuts.select import open_service
 from app.shortcuts.service import ShortcutService
 from app.shortcuts.types import Binding, TriggerEvent
-from tests.unit.shortcuts.xserver import GrabbingClient, XServer, running_xvfb
+from tests.unit.shortcuts.xserver import GrabbingClient
+from tests.xvfb import XServer, running_xvfb
 
 pytestmark = pytest.mark.xvfb
 REPO = Path(__file__).resolve().parents[2]
