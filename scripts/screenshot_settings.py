@@ -20,6 +20,8 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
+__all__ = ["main", "take"]
+
 DEFAULT_OUT = REPO_ROOT / "docs" / "images" / "settings-models.png"
 SCREEN = "1280x900x24"
 #: The model shown as "in use" in the picture.

@@ -10,6 +10,8 @@ import pytest
 
 from app.paths import DATA_DIR_ENV, DataPaths
 
+__all__ = ["REAL_FIXTURES", "REPO_ROOT", "data_dir", "real_vrm_files"]
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 REPO_ROOT = Path(__file__).resolve().parent.parent

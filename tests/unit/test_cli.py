@@ -1,3 +1,5 @@
+"""The top-level command: version, `python -m app`, and where the data folder is."""
+
 from __future__ import annotations
 
 import subprocess

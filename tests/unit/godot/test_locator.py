@@ -1,3 +1,5 @@
+"""Which Godot the app runs, in a stated order, and a not-found error that says how to fix it."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,3 +1,5 @@
+"""The models sub-commands: one JSON line per file, and refusals that carry a reason."""
+
 from __future__ import annotations
 
 import hashlib

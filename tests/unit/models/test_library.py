@@ -1,3 +1,5 @@
+"""The library on real files: content-addressed, cancellable, and nothing lost on failure."""
+
 from __future__ import annotations
 
 import hashlib

@@ -1,3 +1,5 @@
+"""Every real fixture validates, and each kind of malformed file gets its own reason code."""
+
 from __future__ import annotations
 
 import io

@@ -1,3 +1,5 @@
+"""Settings survive anything on disk: bad values, corrupt or newer files cost no other setting."""
+
 from __future__ import annotations
 
 import json
