@@ -15,9 +15,6 @@ from app.models.library import COPY_CHUNK_BYTES, ModelLibrary
 from tests.conftest import REAL_FIXTURES, real_vrm_files
 from tests.unit.models.glbkit import Glb, split_glb
 
-#: Any warning (a pygltflib one leaking out of the parser, for instance) fails these tests.
-pytestmark = pytest.mark.filterwarnings("error")
-
 BUILTIN = REAL_FIXTURES / "sphere_vrm0.vrm"
 
 

@@ -37,9 +37,10 @@ class GrabbingClient:
         self.outcome = self._process.stdout.readline().strip()  # "grabbed" | "conflict"
 
     def close(self) -> None:
-        assert self._process.stdin is not None
+        assert self._process.stdin is not None and self._process.stdout is not None
         self._process.stdin.close()
         self._process.wait(timeout=10)
+        self._process.stdout.close()
 
     def __enter__(self) -> GrabbingClient:
         return self
