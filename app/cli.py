@@ -18,7 +18,7 @@ from app import __version__, log
 from app.context import AppContext
 from app.errors import CompanionError
 
-__all__ = ["build_parser", "main"]
+__all__ = ["build_parser", "main", "print_json"]
 
 Command = Callable[[AppContext], int]
 
@@ -34,6 +34,11 @@ COMMAND_MODULES: Final = (
 )
 
 DEFAULT_REMOTE_DEBUG: Final = "tcp://127.0.0.1:6007"
+
+
+def print_json(data: object) -> None:
+    """Print one ``--json`` result line, flushed at once so a reading script sees it live."""
+    print(json.dumps(data, ensure_ascii=False), flush=True)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -79,7 +84,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run(context)
     except CompanionError as exc:
         if getattr(args, "json", False):
-            print(json.dumps({"ok": False, "reason": exc.reason, "message": exc.message}))
+            print_json({"ok": False, "reason": exc.reason, "message": exc.message})
         else:
             print(f"companion-stage: {exc.message} [{exc.reason}]", file=sys.stderr)
         return 1
