@@ -66,4 +66,4 @@ def test_selecting_a_model_reaches_the_shell_actions(qtbot: QtBot, shell: Shell)
     builtin = shell.models_page.entries()[0]
     with qtbot.waitSignal(shell.actions.model_selected, timeout=1000) as emitted:
         shell.models_page.select(builtin.id)
-    assert emitted.args == [""]  # the built-in default is stored as "" (see CONTRACTS.md)
+    assert emitted.args == [""]  # "" selects the built-in (ModelsSettings.selected)
