@@ -21,15 +21,17 @@ from typing import Final
 from app import log
 from app.errors import GodotRuntimeError
 
-__all__ = ["AptRecord", "PrivateApt", "parse_records"]
+__all__ = ["AptRecord", "PrivateApt", "Progress", "parse_records", "progress_to_stderr"]
 
 KEYRING: Final = Path("/usr/share/keyrings/debian-archive-keyring.gpg")
 _INST_RE: Final = re.compile(r"^Inst (\S+) (?:\[[^\]]*\] )?\((\S+) ")
 
+#: Receives one human-readable line per step of a long apt or fetch run.
 Progress = Callable[[str], None]
 
 
-def _stderr(line: str) -> None:
+def progress_to_stderr(line: str) -> None:
+    """The default Progress: stdout stays free for a command's --json result."""
     print(line, file=sys.stderr, flush=True)
 
 
@@ -73,7 +75,7 @@ class PrivateApt:
     """apt-get/apt-cache over ``state_dir`` with one source: ``mirror`` ``suite`` main."""
 
     def __init__(self, state_dir: Path, *, mirror: str, suite: str, arch: str,
-                 progress: Progress = _stderr) -> None:
+                 progress: Progress = progress_to_stderr) -> None:
         self.state_dir = state_dir
         self.mirror = mirror
         self.suite = suite
