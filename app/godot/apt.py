@@ -20,6 +20,7 @@ from typing import Final
 
 from app import log
 from app.errors import GodotRuntimeError
+from app.godot.deb822 import stanzas
 
 __all__ = ["AptRecord", "PrivateApt", "Progress", "parse_records", "progress_to_stderr"]
 
@@ -51,17 +52,7 @@ class AptRecord:
 def parse_records(text: str) -> list[AptRecord]:
     """Records of ``apt-cache show`` output (blank-line separated, RFC 822 style)."""
     records: list[AptRecord] = []
-    for block in re.split(r"\n\s*\n", text):
-        fields: dict[str, str] = {}
-        key = ""
-        for line in block.splitlines():
-            if line[:1] in (" ", "\t") and key:
-                fields[key] += "\n" + line.strip()
-                continue
-            name, sep, value = line.partition(":")
-            if sep:
-                key = name.strip()
-                fields[key] = value.strip()
+    for fields in stanzas(text):
         if {"Package", "Version", "Architecture", "Filename", "Size", "SHA256"} <= fields.keys():
             records.append(AptRecord(
                 name=fields["Package"], version=fields["Version"], arch=fields["Architecture"],
