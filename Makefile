@@ -5,4 +5,4 @@ run:
 test:
 	./scripts/test.sh
 lint:
-	.venv/bin/python -m ruff check app tests && .venv/bin/python -m mypy
+	.venv/bin/python -m ruff check app tests scripts bench && .venv/bin/python -m mypy

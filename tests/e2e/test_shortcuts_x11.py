@@ -9,6 +9,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -18,6 +19,12 @@ from app.shortcuts.service import ShortcutService
 from app.shortcuts.types import Binding, TriggerEvent
 from tests.unit.shortcuts.xserver import GrabbingClient
 from tests.xvfb import XServer, running_xvfb
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QTableWidget
+    from pytestqt.qtbot import QtBot
+
+    from app.ui.shortcuts_page import ShortcutsDevPage
 
 pytestmark = pytest.mark.xvfb
 REPO = Path(__file__).resolve().parents[2]
@@ -173,7 +180,13 @@ def test_cli_check_binds_for_a_second(xserver: XServer) -> None:
     assert taken["ok"] is False and taken["reason"] == "conflict"
 
 
-def _click_register(qtbot, page) -> None:  # type: ignore[no-untyped-def]
+def _row(table: QTableWidget, row: int, columns: int) -> list[str]:
+    items = [table.item(row, column) for column in range(columns)]
+    assert None not in items, f"row {row} has empty cells"
+    return [item.text() for item in items if item is not None]
+
+
+def _click_register(qtbot: QtBot, page: ShortcutsDevPage) -> None:
     """Click Register and wait for the worker thread's result to be shown."""
     from PySide6.QtCore import Qt
 
@@ -182,7 +195,7 @@ def _click_register(qtbot, page) -> None:  # type: ignore[no-untyped-def]
     assert page.register_button.isEnabled()
 
 
-def test_devtools_page_drives_a_real_registration(qtbot, service: ShortcutService,  # type: ignore[no-untyped-def]
+def test_devtools_page_drives_a_real_registration(qtbot: QtBot, service: ShortcutService,
                                                   xserver: XServer) -> None:
     from PySide6.QtCore import Qt
 
@@ -202,12 +215,12 @@ def test_devtools_page_drives_a_real_registration(qtbot, service: ShortcutServic
     assert "OK (x11, global)" in page.result_label.text()
     table = page.bindings_table
     assert table.rowCount() == 1
-    assert [table.item(0, c).text() for c in range(5)] == [
+    assert _row(table, 0, 5) == [
         "devtools", "Ctrl+Shift+P", "from the page", "yes", "global"]
 
     xserver.xdotool("key", "ctrl+shift+p")
     qtbot.waitUntil(lambda: page.log_table.rowCount() == 2, timeout=5000)
-    rows = [[page.log_table.item(r, c).text() for c in range(4)] for r in range(2)]
+    rows = [_row(page.log_table, r, 4) for r in range(2)]
     assert [r[1:3] for r in rows] == [["devtools", "up"], ["devtools", "down"]]
     assert all(0.0 <= float(r[3]) < 1000.0 for r in rows)
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from app.errors import GodotRuntimeError
-from app.godot.locator import GODOT_ENV, locate_godot
+from app.godot.locator import GODOT_ENV, GodotRuntime, locate_godot
 from app.settings.sections.stage import StageSettings
 
 
@@ -31,7 +31,7 @@ def env(tmp_path: Path) -> dict[str, str]:
 
 
 def _locate(tmp_path: Path, env: dict[str, str], setting: str = "",
-            fetched: list[Path] | None = None):  # type: ignore[no-untyped-def]
+            fetched: list[Path] | None = None) -> GodotRuntime:
     return locate_godot(StageSettings(godot_path=setting), env, home=tmp_path / "home",
                         fetched_dirs=fetched if fetched is not None else [tmp_path / "fetched"])
 

@@ -27,7 +27,7 @@ IMPORT_TIMEOUT_MS = 120_000
 
 
 def import_and_wait(
-    qtbot: QtBot, page: ModelsPage, start: Callable[[], None]
+    qtbot: QtBot, page: ModelsPage, start: Callable[[], object]
 ) -> list[ImportResult]:
     results: list[ImportResult] = []
     page.import_finished.connect(results.append)
