@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import shutil
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -17,7 +20,14 @@ from tests.unit.models.glbkit import split_glb
 ROBOT = (REAL_FIXTURES / "debug_robot_vrm1.vrm").read_bytes()
 GODETTE_DOC = split_glb((REAL_FIXTURES / "godette_vrm0.vrm").read_bytes())
 
-_SCRATCH = Path(tempfile.mkdtemp(prefix="models-fuzz-"))
+_SCRATCH = Path(tempfile.mkdtemp(prefix="models-fuzz-"))  # module-wide: hypothesis reruns tests
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _remove_scratch() -> Iterator[None]:
+    yield
+    shutil.rmtree(_SCRATCH, ignore_errors=True)
+
 
 json_values = st.recursive(
     st.none()
