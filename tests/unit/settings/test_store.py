@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import tempfile
 from pathlib import Path
 
 from hypothesis import given
@@ -69,9 +70,7 @@ def test_newer_schema_is_copied_aside(tmp_path: Path) -> None:
 @given(st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False)
                     | st.text(),
                     lambda c: st.lists(c) | st.dictionaries(st.text(), c), max_leaves=20))
-def test_any_json_loads_without_raising(tmp_path_factory: object, value: object) -> None:
-    import tempfile
-
+def test_any_json_loads_without_raising(value: object) -> None:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "settings.json"
         path.write_text(json.dumps({"models": value, "stage": value}), encoding="utf-8")
