@@ -20,7 +20,7 @@ T = TypeVar("T")
 
 def setting(default: Any = dataclasses.MISSING, *, doc: str,
             factory: Callable[[], Any] | None = None) -> Any:
-    """Declare one setting with its description (shown in docs and `settings --describe`)."""
+    """Declare one setting with its description (what :func:`describe` lists for docs)."""
     if factory is not None:
         return dataclasses.field(default_factory=factory, metadata={"doc": doc})
     return dataclasses.field(default=default, metadata={"doc": doc})

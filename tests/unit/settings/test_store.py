@@ -11,6 +11,7 @@ from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
 from app.settings import SCHEMA_VERSION, Settings, SettingsStore
+from app.settings.fields import describe
 
 
 def test_missing_file_gives_defaults(tmp_path: Path) -> None:
@@ -76,3 +77,16 @@ def test_any_json_loads_without_raising(value: object) -> None:
         path.write_text(json.dumps({"models": value, "stage": value}), encoding="utf-8")
         loaded = SettingsStore(path).load().settings
         assert isinstance(loaded, Settings)
+
+
+def test_every_leaf_setting_is_described_once_with_its_real_default() -> None:
+    rows = describe(Settings)
+    names = [name for name, _, _, _ in rows]
+    assert len(names) == len(set(names))
+    assert [name for name, _, _, doc in rows if not doc] == []
+    assert not {"models", "stage", "shortcuts", "speech", "privacy"} & set(names)  # sections expand
+    by_name = {name: (kind, default) for name, kind, default, _ in rows}
+    defaults = Settings()
+    assert by_name["models.selected"] == ("str", defaults.models.selected)
+    assert by_name["stage.ready_timeout_s"] == ("float", defaults.stage.ready_timeout_s)
+    assert by_name["shortcuts.bindings"] == ("dict", defaults.shortcuts.bindings)
