@@ -142,6 +142,7 @@ def test_unregister_releases_the_grab(service: ShortcutService, xserver: XServer
             assert other.outcome == "grabbed"
 
 
+@pytest.mark.expected_log(r"^X11 backend stopped: the X connection closed")
 def test_lost_x_server_is_backend_unavailable(xserver: XServer) -> None:
     with running_xvfb() as doomed:
         service = ShortcutService([X11Backend(doomed.display)])

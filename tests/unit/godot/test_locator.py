@@ -61,6 +61,7 @@ def test_order_setting_env_fetched_path(tmp_path: Path, env: dict[str, str]) -> 
                                                      "--headless", "-s", "x.gd"]
 
 
+@pytest.mark.expected_log(r"^skipping ")
 def test_too_old_and_broken_candidates_are_skipped(tmp_path: Path, env: dict[str, str]) -> None:
     env[GODOT_ENV] = str(_godot(tmp_path / "old" / "godot", "4.2.2.stable"))
     broken = _godot(tmp_path / "broken" / "godot", "4.6.stable", exit_code=3)
@@ -92,6 +93,7 @@ def test_default_home_is_in_the_data_folder(tmp_path: Path, env: dict[str, str])
     assert found.env["XDG_DATA_HOME"] == str((tmp_path / "data" / "godot" / "data").resolve())
 
 
+@pytest.mark.expected_log(r"^skipping ")
 def test_not_found_lists_every_place_and_the_fix(tmp_path: Path, env: dict[str, str]) -> None:
     env[GODOT_ENV] = str(tmp_path / "missing" / "godot")
     _godot(tmp_path / "path" / "godot", "3.5.3.stable.official")

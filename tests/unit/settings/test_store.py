@@ -6,6 +6,7 @@ import json
 import tempfile
 from pathlib import Path
 
+import pytest
 from hypothesis import given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
@@ -31,6 +32,7 @@ def test_round_trip(tmp_path: Path) -> None:
     assert not list(tmp_path.glob(".settings.json.*"))  # no temp file left behind
 
 
+@pytest.mark.expected_log(r"^Settings file is not valid JSON")
 def test_corrupt_file_is_kept_aside_and_defaults_used(tmp_path: Path) -> None:
     path = tmp_path / "settings.json"
     path.write_text('{"models": {"selected": "abc"', encoding="utf-8")
@@ -43,6 +45,9 @@ def test_corrupt_file_is_kept_aside_and_defaults_used(tmp_path: Path) -> None:
     assert "not valid JSON" in result.notices[0].message
 
 
+@pytest.mark.expected_log(
+    r"^Setting stage\.borderless: expected", r"^Setting models\.max_import_bytes: expected"
+)
 def test_bad_value_costs_only_that_value(tmp_path: Path) -> None:
     path = tmp_path / "settings.json"
     path.write_text(json.dumps({"models": {"selected": "abc", "max_import_bytes": "big"},
@@ -57,6 +62,7 @@ def test_bad_value_costs_only_that_value(tmp_path: Path) -> None:
         "Setting models.max_import_bytes", "Setting stage.borderless"]
 
 
+@pytest.mark.expected_log(r"^Settings were written by a newer")
 def test_newer_schema_is_copied_aside(tmp_path: Path) -> None:
     path = tmp_path / "settings.json"
     path.write_text(json.dumps({"schema_version": SCHEMA_VERSION + 1, "models": {"selected": "x"}}),
@@ -67,6 +73,7 @@ def test_newer_schema_is_copied_aside(tmp_path: Path) -> None:
     assert result.notices[0].kept_as is not None and result.notices[0].kept_as.exists()
 
 
+@pytest.mark.expected_log(r"^Setting (models|stage): expected")
 @hsettings(max_examples=200, deadline=None)
 @given(st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False)
                     | st.text(),

@@ -139,6 +139,7 @@ def test_a_drag_without_files_is_refused(make_page: MakePage) -> None:
     assert not enter.isAccepted()
 
 
+@pytest.mark.expected_log(r"^Refused to import ")
 def test_an_invalid_file_shows_its_reason_inline_and_loses_nothing(
     qtbot: QtBot, make_page: MakePage, tmp_path: Path
 ) -> None:

@@ -17,6 +17,9 @@ from app.ui.app import Shell
 from app.ui.resources import icon_path
 from app.ui.tray import build_tray
 
+#: Offscreen Qt has no system tray, so every Shell says it falls back to the window.
+pytestmark = pytest.mark.expected_log(r"^No system tray is available")
+
 
 @pytest.fixture
 def shell(qtbot: QtBot, data_dir: DataPaths) -> Iterator[Shell]:
