@@ -7,4 +7,4 @@ test:
 bench:
 	./scripts/bench.sh
 lint:
-	.venv/bin/python -m ruff check app tests && .venv/bin/python -m mypy
+	.venv/bin/python -m ruff check app tests scripts bench && .venv/bin/python -m mypy

@@ -18,7 +18,7 @@ from app import __version__, log
 from app.context import AppContext
 from app.errors import CompanionError
 
-__all__ = ["build_parser", "main"]
+__all__ = ["build_parser", "main", "print_json"]
 
 Command = Callable[[AppContext], int]
 
@@ -36,15 +36,27 @@ COMMAND_MODULES: Final = (
 DEFAULT_REMOTE_DEBUG: Final = "tcp://127.0.0.1:6007"
 
 
+def print_json(data: object) -> None:
+    """Print one ``--json`` result line, flushed at once so a reading script sees it live."""
+    print(json.dumps(data, ensure_ascii=False), flush=True)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="companion-stage",
         description="A desktop companion that shows a VRM avatar and speaks.",
     )
     parser.add_argument("--version", action="version", version=f"companion-stage {__version__}")
-    parser.add_argument("--data-dir", metavar="DIR", help="user data folder (env COMPANION_STAGE_DATA_DIR)")
-    parser.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
-    parser.add_argument("--settings", action="store_true", help="open the settings window (of the running instance)")
+    parser.add_argument(
+        "--data-dir", metavar="DIR", help="user data folder (env COMPANION_STAGE_DATA_DIR)"
+    )
+    parser.add_argument(
+        "--log-level", default="info", choices=["debug", "info", "warning", "error"]
+    )
+    parser.add_argument(
+        "--settings", action="store_true",
+        help="open the settings window (of the running instance)",
+    )
     parser.add_argument(
         "--godot-remote-debug", nargs="?", const=DEFAULT_REMOTE_DEBUG, default=None, metavar="URL",
         help=f"let Godot's remote debugger connect (default {DEFAULT_REMOTE_DEBUG}; "
@@ -75,7 +87,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run(context)
     except CompanionError as exc:
         if getattr(args, "json", False):
-            print(json.dumps({"ok": False, "reason": exc.reason, "message": exc.message}))
+            print_json({"ok": False, "reason": exc.reason, "message": exc.message})
         else:
             print(f"companion-stage: {exc.message} [{exc.reason}]", file=sys.stderr)
         return 1

@@ -53,5 +53,8 @@ class DataPaths:
 def resolve_data_dir(flag: str | None = None, env: Mapping[str, str] | None = None) -> DataPaths:
     """Pick the data directory: ``--data-dir`` wins, then the environment, then the platform."""
     environ = os.environ if env is None else env
-    chosen = flag or environ.get(DATA_DIR_ENV) or platformdirs.user_data_dir(APP_NAME, appauthor=False)
+    chosen = (
+        flag or environ.get(DATA_DIR_ENV)
+        or platformdirs.user_data_dir(APP_NAME, appauthor=False)
+    )
     return DataPaths(Path(chosen).expanduser().resolve())

@@ -32,6 +32,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from app.models.library import ModelLibrary
 from app.models.validate import inspect_file
 
+__all__ = ["main"]
+
 MIB = 1024 * 1024
 T = TypeVar("T")
 

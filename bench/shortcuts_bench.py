@@ -11,63 +11,25 @@ the handler runs, for the press and the release. Target: p99 <= 5 ms.
 from __future__ import annotations
 
 import argparse
-import os
 import queue
-import select
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from Xlib import XK, X, display, error
+from Xlib import XK, X, display
 from Xlib.ext import xtest
 
 from app.shortcuts.backends.x11 import X11Backend
 from app.shortcuts.service import ShortcutService
 from app.shortcuts.types import Binding, TriggerEvent
+from tests.xvfb import running_xvfb
 
 __all__ = ["main"]
 
 TARGET_P99_MS = 5.0
-
-
-def _read_line(fd: int, timeout: float = 20.0) -> str:
-    """Xvfb writes the number and the newline separately, and dies if the newline fails."""
-    data = b""
-    deadline = time.monotonic() + timeout
-    while not data.endswith(b"\n"):
-        ready, _, _ = select.select([fd], [], [], max(0.0, deadline - time.monotonic()))
-        chunk = os.read(fd, 32) if ready else b""
-        if not chunk:
-            break
-        data += chunk
-    return data.decode().strip()
-
-
-def _start_xvfb() -> tuple[subprocess.Popen[bytes], str]:
-    """Xvfb on a free display; retried when a concurrent Xvfb wins the number."""
-    for _attempt in range(3):
-        read_end, write_end = os.pipe()
-        server = subprocess.Popen(["Xvfb", "-displayfd", str(write_end), "-screen", "0",
-                                   "640x480x24", "-nolisten", "tcp", "-noreset"],
-                                  pass_fds=(write_end,), stdout=subprocess.DEVNULL,
-                                  stderr=subprocess.DEVNULL)
-        os.close(write_end)
-        number = _read_line(read_end)
-        os.close(read_end)
-        deadline = time.monotonic() + 5
-        while number.isdigit() and server.poll() is None and time.monotonic() < deadline:
-            try:
-                display.Display(f":{number}").close()
-                return server, f":{number}"
-            except (error.DisplayError, error.ConnectionClosedError, OSError):
-                time.sleep(0.05)
-        server.kill()
-        server.wait(timeout=10)
-    raise SystemExit("Xvfb did not start (3 attempts)")
 
 
 def _percentile(values: list[float], fraction: float) -> float:
@@ -123,16 +85,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--presses", type=int, default=500)
     parser.add_argument("--display", help="an existing X display; default: start Xvfb")
     args = parser.parse_args(argv)
-    server = None
-    name = args.display
-    if name is None:
-        server, name = _start_xvfb()
-    try:
-        p99 = run(name, args.presses)
-    finally:
-        if server is not None:
-            server.terminate()
-            server.wait(timeout=10)
+    if args.display is not None:
+        p99 = run(args.display, args.presses)
+    else:
+        with running_xvfb("640x480x24") as server:
+            p99 = run(server.display, args.presses)
     return 0 if p99 <= TARGET_P99_MS else 1
 
 

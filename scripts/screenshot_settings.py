@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -21,28 +20,12 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
+__all__ = ["main", "take"]
+
 DEFAULT_OUT = REPO_ROOT / "docs" / "images" / "settings-models.png"
 SCREEN = "1280x900x24"
 #: The model shown as "in use" in the picture.
 SELECTED_STEM = "godette_vrm0"
-
-
-def start_xvfb() -> tuple[subprocess.Popen[bytes], str]:
-    """Start Xvfb on a display it picks itself; returns the process and ``:N``."""
-    read_end, write_end = os.pipe()
-    process = subprocess.Popen(
-        ["Xvfb", "-displayfd", str(write_end), "-screen", "0", SCREEN, "-nolisten", "tcp"],
-        pass_fds=(write_end,),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    os.close(write_end)
-    with os.fdopen(read_end) as reader:
-        number = reader.readline().strip()
-    if not number:
-        process.kill()
-        raise SystemExit("Xvfb did not start (is the xvfb package installed?)")
-    return process, f":{number}"
 
 
 def fixtures_dir(flag: str | None) -> Path:
@@ -112,14 +95,15 @@ def main() -> int:
         "--fixtures", help="folder with .vrm files to import (default: the shared real fixtures)"
     )
     args = parser.parse_args()
-    xvfb, display = start_xvfb()
+    from tests.xvfb import XvfbError, running_xvfb
+
     try:
-        os.environ["DISPLAY"] = display
-        os.environ["QT_QPA_PLATFORM"] = "xcb"
-        take(args.out.resolve(), fixtures_dir(args.fixtures))
-    finally:
-        xvfb.terminate()
-        xvfb.wait(timeout=10)
+        with running_xvfb(SCREEN) as server:
+            os.environ["DISPLAY"] = server.display
+            os.environ["QT_QPA_PLATFORM"] = "xcb"
+            take(args.out.resolve(), fixtures_dir(args.fixtures))
+    except XvfbError as exc:
+        raise SystemExit(str(exc)) from exc
     return 0
 
 

@@ -1,22 +1,35 @@
-"""Shared fixtures: every test gets its own data directory and an offscreen Qt."""
+"""Shared fixtures: every test gets its own data directory, an offscreen Qt, clean logging."""
 
 from __future__ import annotations
 
 import gc
+import logging
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from app.log import ROOT_NAME
 from app.paths import DATA_DIR_ENV, DataPaths
+
+__all__ = [
+    "REAL_FIXTURES",
+    "REPO_ROOT",
+    "app_logging_restored",
+    "data_dir",
+    "real_vrm_files",
+    "unexpected_warnings_fail",
+]
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 #: The shared real VRM fixtures, beside the clone (CI) or named by env (worktrees).
 REAL_FIXTURES = Path(
-    os.environ.get("COMPANION_STAGE_FIXTURES") or REPO_ROOT.parent / "shared" / "fixtures" / "vrm-real"
+    os.environ.get("COMPANION_STAGE_FIXTURES")
+    or REPO_ROOT.parent / "shared" / "fixtures" / "vrm-real"
 ).resolve()
 
 
@@ -26,6 +39,47 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[DataPa
     root = tmp_path / "data"
     monkeypatch.setenv(DATA_DIR_ENV, str(root))
     yield DataPaths(root).ensure()
+
+
+@pytest.fixture(autouse=True)
+def app_logging_restored() -> Iterator[None]:
+    """The app's loggers as the test found them.
+
+    An in-process ``main()`` runs ``log.init``, whose handlers would otherwise outlive the
+    test (writing to its closed capture stream) and stop propagation for later tests.
+    """
+    root = logging.getLogger(ROOT_NAME)
+    handlers, level, propagate = list(root.handlers), root.level, root.propagate
+    yield
+    for handler in list(root.handlers):
+        if handler not in handlers:
+            root.removeHandler(handler)
+            handler.close()
+    root.setLevel(level)
+    root.propagate = propagate
+
+
+@pytest.fixture(autouse=True)
+def unexpected_warnings_fail(
+    request: pytest.FixtureRequest, caplog: pytest.LogCaptureFixture
+) -> Iterator[None]:
+    """A WARNING or worse from the app's loggers fails the test unless it is expected.
+
+    Mark a test ``@pytest.mark.expected_log("regex", ...)``: each such line must match one.
+    """
+    yield
+    marks = request.node.iter_markers("expected_log")
+    allowed = [re.compile(pattern) for mark in marks for pattern in mark.args]
+    unexpected = [
+        f"{record.name} {record.levelname}: {record.getMessage()}"
+        for when in ("setup", "call")
+        for record in caplog.get_records(when)
+        if record.name.startswith(ROOT_NAME)
+        and record.levelno >= logging.WARNING
+        and not any(pattern.search(record.getMessage()) for pattern in allowed)
+    ]
+    if unexpected:
+        pytest.fail("Unexpected log lines:\n" + "\n".join(unexpected), pytrace=False)
 
 
 def real_vrm_files() -> list[Path]:

@@ -62,7 +62,9 @@ class Analytics:
     def capture(self, event: Event) -> None:
         if self._client is None:
             return
-        self._client.capture(event.name, distinct_id=self._distinct_id, properties=event.properties())
+        self._client.capture(
+            event.name, distinct_id=self._distinct_id, properties=event.properties()
+        )
 
     def identify(self, person_id: str) -> None:
         """Join this install's events with the person a speech server knows (by its opaque id)."""

@@ -20,16 +20,19 @@ from typing import Final
 
 from app import log
 from app.errors import GodotRuntimeError
+from app.godot.deb822 import stanzas
 
-__all__ = ["AptRecord", "PrivateApt", "parse_records"]
+__all__ = ["AptRecord", "PrivateApt", "Progress", "parse_records", "progress_to_stderr"]
 
 KEYRING: Final = Path("/usr/share/keyrings/debian-archive-keyring.gpg")
 _INST_RE: Final = re.compile(r"^Inst (\S+) (?:\[[^\]]*\] )?\((\S+) ")
 
+#: Receives one human-readable line per step of a long apt or fetch run.
 Progress = Callable[[str], None]
 
 
-def _stderr(line: str) -> None:
+def progress_to_stderr(line: str) -> None:
+    """The default Progress: stdout stays free for a command's --json result."""
     print(line, file=sys.stderr, flush=True)
 
 
@@ -49,17 +52,7 @@ class AptRecord:
 def parse_records(text: str) -> list[AptRecord]:
     """Records of ``apt-cache show`` output (blank-line separated, RFC 822 style)."""
     records: list[AptRecord] = []
-    for block in re.split(r"\n\s*\n", text):
-        fields: dict[str, str] = {}
-        key = ""
-        for line in block.splitlines():
-            if line[:1] in (" ", "\t") and key:
-                fields[key] += "\n" + line.strip()
-                continue
-            name, sep, value = line.partition(":")
-            if sep:
-                key = name.strip()
-                fields[key] = value.strip()
+    for fields in stanzas(text):
         if {"Package", "Version", "Architecture", "Filename", "Size", "SHA256"} <= fields.keys():
             records.append(AptRecord(
                 name=fields["Package"], version=fields["Version"], arch=fields["Architecture"],
@@ -73,7 +66,7 @@ class PrivateApt:
     """apt-get/apt-cache over ``state_dir`` with one source: ``mirror`` ``suite`` main."""
 
     def __init__(self, state_dir: Path, *, mirror: str, suite: str, arch: str,
-                 progress: Progress = _stderr) -> None:
+                 progress: Progress = progress_to_stderr) -> None:
         self.state_dir = state_dir
         self.mirror = mirror
         self.suite = suite

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
+from app.cli import print_json
 from app.context import AppContext
 from app.godot.fetch import fetch_runtime
 from app.godot.locator import locate_godot
@@ -46,7 +46,7 @@ def _run_fetch(context: AppContext) -> int:
         update_lock=args.update_lock,
     )
     if args.json:
-        print(json.dumps({"ok": True, **result.to_json()}))
+        print_json({"ok": True, **result.to_json()})
     elif result.fetched:
         print(f"{result.launcher}  (Godot {result.godot_version}, {result.packages} packages, "
               f"{result.unpacked_bytes / 1e6:.0f} MB, {result.seconds:.1f} s)")
@@ -58,8 +58,8 @@ def _run_fetch(context: AppContext) -> int:
 def _run_locate(context: AppContext) -> int:
     runtime = locate_godot(context.settings.load().settings.stage)
     if context.args.json:
-        print(json.dumps({"ok": True, "command": runtime.command, "version": runtime.version,
-                          "source": runtime.source}))
+        print_json({"ok": True, "command": runtime.command, "version": runtime.version,
+                    "source": runtime.source})
     else:
         print(f"{' '.join(runtime.command)}  (Godot {runtime.version}, from {runtime.source})")
     return 0

@@ -15,9 +15,8 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -26,7 +25,7 @@ from typing import Any, Final
 from app import log
 from app.atomic import atomic_write_text
 from app.errors import GodotRuntimeError
-from app.godot.apt import AptRecord, PrivateApt
+from app.godot.apt import AptRecord, PrivateApt, Progress, progress_to_stderr
 from app.godot.launcher import LAUNCHER_NAME, launcher_script, write_launcher
 from app.godot.lock import GodotLock, LockedPackage, load_lock, sha256_file, write_lock
 from app.godot.mirror import find_mirror
@@ -43,11 +42,6 @@ __all__ = [
 ]
 
 STAMP_NAME: Final = ".companion-stage-runtime.json"
-Progress = Callable[[str], None]
-
-
-def _stderr(line: str) -> None:
-    print(line, file=sys.stderr, flush=True)
 
 
 @dataclass(frozen=True)
@@ -257,7 +251,7 @@ def _empty_lock() -> GodotLock:
 
 def fetch_runtime(*, lock_file: Path, dest: Path, apt_dir: Path, render: bool = False,
                   update_lock: bool = False, environ: Mapping[str, str] = os.environ,
-                  progress: Progress = _stderr) -> FetchResult:
+                  progress: Progress = progress_to_stderr) -> FetchResult:
     """Make dest a verified runtime for the lock (see the module docstring)."""
     started = time.monotonic()
     lock = _empty_lock() if update_lock and not lock_file.exists() else load_lock(lock_file)

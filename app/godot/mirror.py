@@ -8,12 +8,13 @@ a machine without a Debian mirror names one in ``COMPANION_STAGE_DEBIAN_MIRROR``
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
 from app.errors import GodotRuntimeError
+from app.godot.deb822 import stanzas
 
 __all__ = ["MIRROR_ENV", "AptSource", "find_mirror", "parse_deb822", "parse_one_line"]
 
@@ -43,7 +44,7 @@ class AptSource:
 def parse_deb822(text: str) -> list[AptSource]:
     """Stanzas of a deb822 ``.sources`` file (comments and continuation lines handled)."""
     sources: list[AptSource] = []
-    for stanza in _stanzas(text):
+    for stanza in stanzas(text):
         fields = {key.lower(): value for key, value in stanza.items()}
         uris = fields.get("uris", "").split()
         for uri in uris:
@@ -55,26 +56,6 @@ def parse_deb822(text: str) -> list[AptSource]:
                 enabled=fields.get("enabled", "yes").strip().lower() != "no",
             ))
     return sources
-
-
-def _stanzas(text: str) -> Iterable[dict[str, str]]:
-    stanza: dict[str, str] = {}
-    key = ""
-    for raw in [*text.splitlines(), ""]:
-        if raw.startswith("#"):
-            continue
-        if not raw.strip():
-            if stanza:
-                yield stanza
-            stanza, key = {}, ""
-            continue
-        if raw[0] in " \t" and key:
-            stanza[key] += " " + raw.strip()
-            continue
-        name, sep, value = raw.partition(":")
-        if sep:
-            key = name.strip()
-            stanza[key] = value.strip()
 
 
 def parse_one_line(text: str) -> list[AptSource]:

@@ -8,12 +8,12 @@ any unique prefix, as with git.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
+from app.cli import print_json
 from app.context import AppContext
 from app.errors import CompanionError
 from app.models.library import ModelLibrary
@@ -65,7 +65,7 @@ def run_inspect(ctx: AppContext) -> int:
         result = inspect_file(path, max_bytes=max_bytes)
         failed += not result.ok
         if ctx.args.json:
-            _emit({"file": str(path), **result.to_json()})
+            print_json({"file": str(path), **result.to_json()})
         elif result.meta is None:
             print(f"FAIL {path}: {result.message} [{result.reason}]")
         else:
@@ -92,7 +92,7 @@ def run_import(ctx: AppContext) -> int:
             if reporter is not None:
                 reporter.abandon()
             if ctx.args.json:
-                _emit(
+                print_json(
                     {"ok": False, "file": str(path), "reason": exc.reason, "message": exc.message}
                 )
             else:
@@ -100,7 +100,7 @@ def run_import(ctx: AppContext) -> int:
             continue
         entry = outcome.entry
         if ctx.args.json:
-            _emit({"ok": True, "file": str(path), "added": outcome.added, **entry.to_json()})
+            print_json({"ok": True, "file": str(path), "added": outcome.added, **entry.to_json()})
         else:
             verb = "imported" if outcome.added else "already in the library"
             print(f"{entry.id[:12]}  {entry.title}  ({verb})")
@@ -112,7 +112,7 @@ def run_list(ctx: AppContext) -> int:
     selected = _selected_id(ctx, library)
     for entry in library.list():
         if ctx.args.json:
-            _emit({**entry.to_json(), "selected": entry.id == selected})
+            print_json({**entry.to_json(), "selected": entry.id == selected})
         else:
             mark = "*" if entry.id == selected else " "
             kind = "built-in" if entry.builtin else human_size(entry.size)
@@ -133,7 +133,7 @@ def run_remove(ctx: AppContext) -> int:
         ctx.settings.update(lambda s: setattr(s.models, "selected", ""))
         reset = True
     if ctx.args.json:
-        _emit({"ok": True, "removed": entry.id, "title": entry.title, "selectionReset": reset})
+        print_json({"ok": True, "removed": entry.id, "title": entry.title, "selectionReset": reset})
     else:
         print(f"Removed {entry.title} ({entry.id[:12]}).")
         if reset:
@@ -150,7 +150,9 @@ def run_select(ctx: AppContext) -> int:
     stored = "" if entry.builtin else entry.id
     ctx.settings.update(lambda s: setattr(s.models, "selected", stored))
     if ctx.args.json:
-        _emit({"ok": True, "selected": entry.id, "builtin": entry.builtin, "title": entry.title})
+        print_json(
+            {"ok": True, "selected": entry.id, "builtin": entry.builtin, "title": entry.title}
+        )
     else:
         print(f"Selected {entry.title} ({entry.id[:12]}).")
     return 0
@@ -165,9 +167,6 @@ def _selected_id(ctx: AppContext, library: ModelLibrary) -> str:
     builtin = library.builtin_entry()
     return builtin.id if builtin else ""
 
-
-def _emit(data: dict[str, Any]) -> None:
-    print(json.dumps(data, ensure_ascii=False), flush=True)
 
 
 class _ProgressReporter:

@@ -191,7 +191,7 @@ class ModelLibrary:
                 f"The built-in avatar is damaged: {result.message}", reason="builtin-invalid"
             )
         with path.open("rb") as handle:
-            digest = _hash(handle)
+            digest = hashlib.file_digest(handle, "sha256").hexdigest()
         meta = result.meta
         entry = ModelEntry(
             id=digest,
@@ -423,13 +423,6 @@ class ModelLibrary:
 def _check_cancel(cancel: threading.Event | None, src: Path) -> None:
     if cancel is not None and cancel.is_set():
         raise ModelError(f"Import of {src.name} was cancelled.", reason="cancelled")
-
-
-def _hash(handle: BinaryIO) -> str:
-    hasher = hashlib.sha256()
-    while chunk := handle.read(COPY_CHUNK_BYTES):
-        hasher.update(chunk)
-    return hasher.hexdigest()
 
 
 def _fsync_file(path: Path) -> None:

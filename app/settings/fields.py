@@ -20,7 +20,7 @@ T = TypeVar("T")
 
 def setting(default: Any = dataclasses.MISSING, *, doc: str,
             factory: Callable[[], Any] | None = None) -> Any:
-    """Declare one setting with its description (shown in docs and `settings --describe`)."""
+    """Declare one setting with its description (what :func:`describe` lists for docs)."""
     if factory is not None:
         return dataclasses.field(default_factory=factory, metadata={"doc": doc})
     return dataclasses.field(default=default, metadata={"doc": doc})
@@ -41,7 +41,8 @@ def to_dict(obj: Any) -> dict[str, Any]:
 def from_dict(cls: type[T], data: Any, problems: list[FieldProblem], path: str = "") -> T:
     """Build ``cls`` from ``data``, replacing each ill-typed value by its default."""
     if not isinstance(data, dict):
-        problems.append(FieldProblem(path or "<root>", f"expected an object, got {type(data).__name__}"))
+        got = type(data).__name__
+        problems.append(FieldProblem(path or "<root>", f"expected an object, got {got}"))
         return cls()
     hints = typing.get_type_hints(cls)
     kwargs: dict[str, Any] = {}
@@ -65,7 +66,8 @@ def describe(cls: type[Any], prefix: str = "") -> list[tuple[str, str, Any, str]
         if dataclasses.is_dataclass(hint):
             rows.extend(describe(hint, f"{name}."))  # type: ignore[arg-type]
             continue
-        default = field.default_factory() if field.default_factory is not dataclasses.MISSING else field.default
+        factory = field.default_factory
+        default = factory() if factory is not dataclasses.MISSING else field.default
         rows.append((name, _type_name(hint), default, field.metadata.get("doc", "")))
     return rows
 

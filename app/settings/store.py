@@ -73,14 +73,17 @@ class SettingsStore:
         settings = from_dict(Settings, data, problems)
         settings.schema_version = SCHEMA_VERSION
         for problem in problems:
-            notices.append(LoadNotice("invalid-value", f"Setting {problem.path}: {problem.message}; using the default."))
+            notices.append(LoadNotice(
+                "invalid-value", f"Setting {problem.path}: {problem.message}; using the default."
+            ))
         for notice in notices:
             log.settings.warning(notice.message)
         return LoadResult(settings, notices)
 
     def save(self, settings: Settings) -> None:
         try:
-            atomic_write_text(self.path, json.dumps(to_dict(settings), indent=2, sort_keys=True) + "\n")
+            text = json.dumps(to_dict(settings), indent=2, sort_keys=True) + "\n"
+            atomic_write_text(self.path, text)
         except OSError as exc:
             raise SettingsError(f"Could not save settings to {self.path}: {exc}") from exc
 
@@ -102,7 +105,9 @@ class SettingsStore:
         try:
             self.path.replace(kept)
         except OSError as exc:
-            raise SettingsError(f"Settings file {self.path} {why}, and it could not be moved aside: {exc}") from exc
+            raise SettingsError(
+                f"Settings file {self.path} {why}, and it could not be moved aside: {exc}"
+            ) from exc
         message = f"Settings file {why}; it was kept as {kept.name} and defaults are in use."
         log.settings.warning(message)
         return LoadResult(Settings(), [LoadNotice("corrupt", message, kept)])

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from typing import Any
 
+from app.cli import print_json
 from app.context import AppContext
 from app.shortcuts.accelerator import AcceleratorError, parse_accelerator
 from app.shortcuts.actions import APP_ACTIONS, saved_bindings
@@ -67,7 +67,7 @@ def _check(context: AppContext) -> int:
 
 def _print(report: dict[str, Any], as_json: bool) -> int:
     if as_json:
-        print(json.dumps(report))
+        print_json(report)
     elif report["ok"]:
         backend = report["backend"]
         print(f"OK: {report['message']} Backend {backend['name']}: {backend['why']}")
@@ -81,7 +81,7 @@ def _list(context: AppContext) -> int:
     rows = [{"id": a.id, "description": a.description, "accelerator": saved[a.id]}
             for a in APP_ACTIONS]
     if context.args.json:
-        print(json.dumps(rows))
+        print_json(rows)
     else:
         for row in rows:
             print(f"{row['id']:<16} {row['accelerator'] or '(unbound)':<28} {row['description']}")

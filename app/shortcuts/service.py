@@ -53,8 +53,7 @@ class ShortcutService:
             try:
                 backend.open(self._on_backend_event)
             except BindError as exc:
-                reason: Reason = exc.reason  # type: ignore[assignment]
-                tried.append((backend.name, reason, exc.message))
+                tried.append((backend.name, exc.reason, exc.message))
                 log.shortcuts.info("backend %s not usable: %s", backend.name, exc.message)
                 continue
             self._backend = backend
@@ -108,8 +107,7 @@ class ShortcutService:
             try:
                 backend.grab(accelerator)  # outside _lock: it waits on the backend's thread
             except BindError as exc:
-                reason: Reason = exc.reason  # type: ignore[assignment]
-                return fail(reason, exc.message, canonical)
+                return fail(exc.reason, exc.message, canonical)
             except Exception as exc:  # a library's bare error must not reach callers
                 log.shortcuts.exception("backend %s failed to grab %s", self.info.name, canonical)
                 return fail("backend-unavailable",

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import json
 import subprocess
 from pathlib import Path
 from typing import Any
 
+from app.cli import print_json
 from app.context import AppContext
 from app.errors import CompanionError
 from app.ui import desktop_entry
@@ -34,7 +34,7 @@ def _run(context: AppContext) -> int:
         removed = desktop_entry.uninstall(data_home)
         _refresh_menu_cache(data_home)
         if args.json:
-            print(json.dumps({"ok": True, "removed": [str(path) for path in removed]}))
+            print_json({"ok": True, "removed": [str(path) for path in removed]})
         else:
             print("Removed " + ", ".join(map(str, removed)) if removed else "Nothing to remove.")
         return 0
@@ -50,15 +50,13 @@ def _run(context: AppContext) -> int:
         ) from exc
     _refresh_menu_cache(data_home)
     if args.json:
-        print(
-            json.dumps(
-                {
-                    "ok": True,
-                    "desktopFile": str(paths.desktop_file),
-                    "iconFile": str(paths.icon_file),
-                    "exec": launcher,
-                }
-            )
+        print_json(
+            {
+                "ok": True,
+                "desktopFile": str(paths.desktop_file),
+                "iconFile": str(paths.icon_file),
+                "exec": launcher,
+            }
         )
     else:
         print(

@@ -10,6 +10,7 @@ the Python wrapper that still holds them.
 
 from __future__ import annotations
 
+import logging
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -98,6 +99,9 @@ class ThumbnailJob:
         try:
             data = self.library.thumbnail(self.model_id)
         except Exception as exc:
-            log.ui.warning("No thumbnail for %s: %s", self.model_id, exc)
+            # A model removed while its job was queued has no thumbnail; nothing is amiss.
+            removed = isinstance(exc, CompanionError) and exc.reason == "unknown-model"
+            level = logging.DEBUG if removed else logging.WARNING
+            log.ui.log(level, "No thumbnail for %s: %s", self.model_id, exc)
             data = None
         self.signals.loaded.emit(self.model_id, data)

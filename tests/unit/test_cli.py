@@ -1,3 +1,5 @@
+"""The top-level command: version, `python -m app`, and where the data folder is."""
+
 from __future__ import annotations
 
 import subprocess
@@ -25,9 +27,9 @@ def test_python_dash_m_app_runs(tmp_path: Path) -> None:
 
 
 def test_data_dir_precedence(tmp_path: Path) -> None:
-    assert resolve_data_dir(str(tmp_path / "a"), {"COMPANION_STAGE_DATA_DIR": str(tmp_path / "b")}).root \
-        == tmp_path / "a"
-    assert resolve_data_dir(None, {"COMPANION_STAGE_DATA_DIR": str(tmp_path / "b")}).root == tmp_path / "b"
+    env = {"COMPANION_STAGE_DATA_DIR": str(tmp_path / "b")}
+    assert resolve_data_dir(str(tmp_path / "a"), env).root == tmp_path / "a"
+    assert resolve_data_dir(None, env).root == tmp_path / "b"
     assert resolve_data_dir(None, {}).root.name == "companion-stage"
 
 

@@ -16,5 +16,7 @@ class PrivacySettings:
         "unasked", doc="Whether the user agreed to anonymous analytics; asked once."
     )
     install_id: str = setting("", doc="Anonymous install id, created when analytics is granted.")
-    posthog_project_key: str = setting("", doc="PostHog project key; empty sends nothing even with consent.")
+    posthog_project_key: str = setting(
+        "", doc="PostHog project key; empty sends nothing even with consent."
+    )
     posthog_host: str = setting("https://eu.i.posthog.com", doc="PostHog host the events go to.")

@@ -21,7 +21,7 @@ def _default_bindings() -> dict[str, str]:
 
 @dataclass
 class ShortcutsSettings:
-    bindings: dict[str, str] = setting(  # noqa: RUF009 (setting() returns a field)
+    bindings: dict[str, str] = setting(
         doc="Accelerator for each app action id; an empty string leaves the action unbound.",
         factory=_default_bindings)
     backend: str = setting(

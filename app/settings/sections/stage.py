@@ -11,9 +11,16 @@ __all__ = ["StageSettings"]
 
 @dataclass
 class StageSettings:
-    godot_path: str = setting("", doc="Godot 4 executable to use; empty means find one automatically.")
-    remote_debug: str = setting("", doc="Godot remote debugger address (tcp://host:port); empty is off.")
-    ready_timeout_s: float = setting(20.0, doc="Seconds Godot may take to say stage.ready before it is stopped with an error.")
+    godot_path: str = setting(
+        "", doc="Godot 4 executable to use; empty means find one automatically."
+    )
+    remote_debug: str = setting(
+        "", doc="Godot remote debugger address (tcp://host:port); empty is off."
+    )
+    ready_timeout_s: float = setting(
+        20.0,
+        doc="Seconds Godot may take to say stage.ready before it is stopped with an error.",
+    )
     borderless: bool = setting(True, doc="Stage window without frame.")
     transparent: bool = setting(True, doc="Stage window with a transparent background.")
     always_on_top: bool = setting(True, doc="Keep the stage window above other windows.")

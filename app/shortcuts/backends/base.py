@@ -23,6 +23,8 @@ EventSink = Callable[[Accelerator, Phase, float], None]
 class BindError(ShortcutError):
     """A backend could not start or grab; ``reason`` is one of the service's reasons."""
 
+    reason: Reason
+
     def __init__(self, message: str, *, reason: Reason) -> None:
         super().__init__(message, reason=reason)
 

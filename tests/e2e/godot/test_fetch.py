@@ -18,6 +18,7 @@ pytestmark = [pytest.mark.godot, pytest.mark.e2e]
 GONE = "0.0~gone-1"
 
 
+@pytest.mark.expected_log(r"^x11-common 0\.0~gone-1 has left the mirror")
 def test_a_vanished_pin_is_replaced_with_a_warning_then_update_lock_rewrites_it(
         tmp_path: Path) -> None:
     committed = lock_path().read_text(encoding="utf-8")

@@ -16,6 +16,7 @@ from app.godot.locator import GODOT_ENV, GodotRuntime, locate_godot
 from app.godot.lock import load_lock
 from app.godot.places import default_runtime_dir, lock_path
 from app.settings.sections.stage import StageSettings
+from tests.xvfb import running_xvfb
 
 pytestmark = [pytest.mark.godot, pytest.mark.e2e]
 
@@ -85,20 +86,9 @@ def test_headless_script_runs_in_the_fetched_godot(runtime: GodotRuntime, tmp_pa
 
 @pytest.fixture
 def display() -> Iterator[str]:
-    """A private Xvfb; -displayfd lets it choose a free display number."""
-    read_fd, write_fd = os.pipe()
-    xvfb = subprocess.Popen(["Xvfb", "-displayfd", str(write_fd), "-screen", "0", "640x480x24",
-                             "-nolisten", "tcp"], pass_fds=(write_fd,),
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    os.close(write_fd)
-    with os.fdopen(read_fd) as pipe:
-        number = pipe.readline().strip()
-    try:
-        assert number, "Xvfb did not start"
-        yield f":{number}"
-    finally:
-        xvfb.terminate()
-        xvfb.wait(timeout=10)
+    """A private Xvfb (tests/xvfb.py)."""
+    with running_xvfb("640x480x24") as server:
+        yield server.display
 
 
 @pytest.mark.xvfb

@@ -1,4 +1,4 @@
-"""Analytics against a real HTTP receiver on loopback: what is sent, and that nothing is without consent."""
+"""Analytics against a real HTTP receiver on loopback: what is sent; nothing without consent."""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ class Receiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - http.server's name
+            def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 if self.headers.get("Content-Encoding") == "gzip":
                     body = gzip.decompress(body)
@@ -41,7 +41,7 @@ class Receiver:
                 self.end_headers()
                 self.wfile.write(b"{}")
 
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 receiver.requests.append((self.path, {}))
                 self.send_response(404)
                 self.end_headers()
@@ -96,7 +96,8 @@ def test_granted_sends_typed_events_and_identify(receiver: Receiver) -> None:
     assert events[1]["properties"]["size_bucket"] == "1-10MB"
     assert events[3]["properties"]["alias"] == "person-7"  # merges the install into the person
     assert events[5]["properties"]["reason"] == "conflict"
-    assert {b["api_key"] for path, b in receiver.requests if path.startswith("/batch")} == {"phc_test"}
+    keys = {b["api_key"] for path, b in receiver.requests if path.startswith("/batch")}
+    assert keys == {"phc_test"}
 
 
 def test_consent_is_asked_once_and_id_made_only_on_yes(data_dir: DataPaths) -> None:
@@ -110,7 +111,8 @@ def test_consent_is_asked_once_and_id_made_only_on_yes(data_dir: DataPaths) -> N
     assert privacy.analytics_consent == "granted" and len(privacy.install_id) == 36
 
 
-@pytest.mark.parametrize(("size", "bucket"), [(0, "<1MB"), ((1 << 20) - 1, "<1MB"), (1 << 20, "1-10MB"),
-                                               (60 << 20, "50-200MB"), (5 << 30, ">=200MB")])
+@pytest.mark.parametrize(("size", "bucket"), [(0, "<1MB"), ((1 << 20) - 1, "<1MB"),
+                                               (1 << 20, "1-10MB"), (60 << 20, "50-200MB"),
+                                               (5 << 30, ">=200MB")])
 def test_size_bucket(size: int, bucket: str) -> None:
     assert size_bucket(size) == bucket

@@ -1,3 +1,5 @@
+"""The godot sub-commands print what scripts need (--json) and errors with their reason."""
+
 from __future__ import annotations
 
 import json

@@ -1,3 +1,5 @@
+"""Fetching never runs tampered or mismatched packages and never overwrites a foreign folder."""
+
 from __future__ import annotations
 
 import hashlib

@@ -1,3 +1,5 @@
+"""The launcher starts sid's Godot through its own loader, Mesa and XDG folders, from any path."""
+
 from __future__ import annotations
 
 import subprocess

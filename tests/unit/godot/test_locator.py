@@ -1,3 +1,5 @@
+"""Which Godot the app runs, in a stated order, and a not-found error that says how to fix it."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -5,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from app.errors import GodotRuntimeError
-from app.godot.locator import GODOT_ENV, locate_godot
+from app.godot.locator import GODOT_ENV, GodotRuntime, locate_godot
 from app.settings.sections.stage import StageSettings
 
 
@@ -29,7 +31,7 @@ def env(tmp_path: Path) -> dict[str, str]:
 
 
 def _locate(tmp_path: Path, env: dict[str, str], setting: str = "",
-            fetched: list[Path] | None = None):  # type: ignore[no-untyped-def]
+            fetched: list[Path] | None = None) -> GodotRuntime:
     return locate_godot(StageSettings(godot_path=setting), env, home=tmp_path / "home",
                         fetched_dirs=fetched if fetched is not None else [tmp_path / "fetched"])
 
@@ -59,6 +61,7 @@ def test_order_setting_env_fetched_path(tmp_path: Path, env: dict[str, str]) -> 
                                                      "--headless", "-s", "x.gd"]
 
 
+@pytest.mark.expected_log(r"^skipping ")
 def test_too_old_and_broken_candidates_are_skipped(tmp_path: Path, env: dict[str, str]) -> None:
     env[GODOT_ENV] = str(_godot(tmp_path / "old" / "godot", "4.2.2.stable"))
     broken = _godot(tmp_path / "broken" / "godot", "4.6.stable", exit_code=3)
@@ -90,6 +93,7 @@ def test_default_home_is_in_the_data_folder(tmp_path: Path, env: dict[str, str])
     assert found.env["XDG_DATA_HOME"] == str((tmp_path / "data" / "godot" / "data").resolve())
 
 
+@pytest.mark.expected_log(r"^skipping ")
 def test_not_found_lists_every_place_and_the_fix(tmp_path: Path, env: dict[str, str]) -> None:
     env[GODOT_ENV] = str(tmp_path / "missing" / "godot")
     _godot(tmp_path / "path" / "godot", "3.5.3.stable.official")

@@ -1,3 +1,5 @@
+"""The committed lock is complete and host-free; a damaged lock is refused, never half-used."""
+
 from __future__ import annotations
 
 import json

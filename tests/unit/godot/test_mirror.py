@@ -1,3 +1,5 @@
+"""The Debian mirror is read from this system's apt sources, so no hostname is committed."""
+
 from __future__ import annotations
 
 from pathlib import Path

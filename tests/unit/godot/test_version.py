@@ -1,3 +1,5 @@
+"""Real Godot version strings parse, and anything older than 4.3 is refused."""
+
 from __future__ import annotations
 
 import pytest

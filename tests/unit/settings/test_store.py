@@ -1,12 +1,18 @@
+"""Settings survive anything on disk: bad values, corrupt or newer files cost no other setting."""
+
 from __future__ import annotations
 
 import json
+import tempfile
 from pathlib import Path
 
-from hypothesis import given, settings as hsettings
+import pytest
+from hypothesis import given
+from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
 from app.settings import SCHEMA_VERSION, Settings, SettingsStore
+from app.settings.fields import describe
 
 
 def test_missing_file_gives_defaults(tmp_path: Path) -> None:
@@ -26,6 +32,7 @@ def test_round_trip(tmp_path: Path) -> None:
     assert not list(tmp_path.glob(".settings.json.*"))  # no temp file left behind
 
 
+@pytest.mark.expected_log(r"^Settings file is not valid JSON")
 def test_corrupt_file_is_kept_aside_and_defaults_used(tmp_path: Path) -> None:
     path = tmp_path / "settings.json"
     path.write_text('{"models": {"selected": "abc"', encoding="utf-8")
@@ -38,10 +45,14 @@ def test_corrupt_file_is_kept_aside_and_defaults_used(tmp_path: Path) -> None:
     assert "not valid JSON" in result.notices[0].message
 
 
+@pytest.mark.expected_log(
+    r"^Setting stage\.borderless: expected", r"^Setting models\.max_import_bytes: expected"
+)
 def test_bad_value_costs_only_that_value(tmp_path: Path) -> None:
     path = tmp_path / "settings.json"
     path.write_text(json.dumps({"models": {"selected": "abc", "max_import_bytes": "big"},
-                                "stage": {"borderless": 1, "ready_timeout_s": 5}}), encoding="utf-8")
+                                "stage": {"borderless": 1, "ready_timeout_s": 5}}),
+                    encoding="utf-8")
     result = SettingsStore(path).load()
     assert result.settings.models.selected == "abc"
     assert result.settings.models.max_import_bytes == Settings().models.max_import_bytes
@@ -51,6 +62,7 @@ def test_bad_value_costs_only_that_value(tmp_path: Path) -> None:
         "Setting models.max_import_bytes", "Setting stage.borderless"]
 
 
+@pytest.mark.expected_log(r"^Settings were written by a newer")
 def test_newer_schema_is_copied_aside(tmp_path: Path) -> None:
     path = tmp_path / "settings.json"
     path.write_text(json.dumps({"schema_version": SCHEMA_VERSION + 1, "models": {"selected": "x"}}),
@@ -61,12 +73,12 @@ def test_newer_schema_is_copied_aside(tmp_path: Path) -> None:
     assert result.notices[0].kept_as is not None and result.notices[0].kept_as.exists()
 
 
+@pytest.mark.expected_log(r"^Setting (models|stage): expected")
 @hsettings(max_examples=200, deadline=None)
-@given(st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+@given(st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False)
+                    | st.text(),
                     lambda c: st.lists(c) | st.dictionaries(st.text(), c), max_leaves=20))
-def test_any_json_loads_without_raising(tmp_path_factory: object, value: object) -> None:
-    import tempfile
-
+def test_any_json_loads_without_raising(value: object) -> None:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "settings.json"
         path.write_text(json.dumps({"models": value, "stage": value}), encoding="utf-8")
@@ -90,3 +102,16 @@ def test_concurrent_updates_lose_nothing(tmp_path: Path) -> None:
         thread.join()
     bindings = store.load().settings.shortcuts.bindings
     assert {k for k in bindings if k.startswith("a")} == {f"a{i}-{s}" for i in range(4) for s in range(20)}
+
+
+def test_every_leaf_setting_is_described_once_with_its_real_default() -> None:
+    rows = describe(Settings)
+    names = [name for name, _, _, _ in rows]
+    assert len(names) == len(set(names))
+    assert [name for name, _, _, doc in rows if not doc] == []
+    assert not {"models", "stage", "shortcuts", "speech", "privacy"} & set(names)  # sections expand
+    by_name = {name: (kind, default) for name, kind, default, _ in rows}
+    defaults = Settings()
+    assert by_name["models.selected"] == ("str", defaults.models.selected)
+    assert by_name["stage.ready_timeout_s"] == ("float", defaults.stage.ready_timeout_s)
+    assert by_name["shortcuts.bindings"] == ("dict", defaults.shortcuts.bindings)

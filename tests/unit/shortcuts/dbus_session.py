@@ -12,14 +12,14 @@ __all__ = ["private_session_bus"]
 @contextmanager
 def private_session_bus() -> Iterator[str]:
     """Start ``dbus-daemon --session`` and yield its address."""
-    daemon = subprocess.Popen(
+    with subprocess.Popen(
         ["dbus-daemon", "--session", "--nofork", "--nopidfile", "--print-address=1"],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    try:
-        assert daemon.stdout is not None
-        address = daemon.stdout.readline().strip()
-        assert address, "dbus-daemon printed no address"
-        yield address
-    finally:
-        daemon.terminate()
-        daemon.wait(timeout=10)
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True) as daemon:  # closes stdout
+        try:
+            assert daemon.stdout is not None
+            address = daemon.stdout.readline().strip()
+            assert address, "dbus-daemon printed no address"
+            yield address
+        finally:
+            daemon.terminate()
+            daemon.wait(timeout=10)

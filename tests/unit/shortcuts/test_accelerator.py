@@ -1,3 +1,5 @@
+"""Accelerator text parses to one canonical form, or fails saying what is wrong and where."""
+
 from __future__ import annotations
 
 import pytest

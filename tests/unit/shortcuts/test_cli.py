@@ -1,3 +1,5 @@
+"""The shortcuts sub-commands report parse errors, missing backends and saved actions."""
+
 from __future__ import annotations
 
 import json

@@ -1,3 +1,5 @@
+"""The backend choice follows platform and session, and always says why it was made."""
+
 from __future__ import annotations
 
 from app.shortcuts.select import BACKEND_ENV, candidates, open_service

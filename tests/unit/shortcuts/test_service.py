@@ -62,7 +62,7 @@ def test_events_auto_repeat_and_key_ups(service: ShortcutService, inapp: InAppBa
     service.register(Binding("downs", "Ctrl+J"))
     k, j = parse_accelerator("Ctrl+K"), parse_accelerator("Ctrl+J")
     for phase in ("down", "down", "down", "up", "up"):  # held: the OS repeats "down"
-        inapp.feed(k, phase)  # type: ignore[arg-type]
+        inapp.feed(k, phase)
     inapp.feed(j, "down")
     inapp.feed(j, "up")
     assert [(e.id, e.phase) for e in events] == [("ups", "down"), ("ups", "up"), ("downs", "down")]

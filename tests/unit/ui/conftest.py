@@ -14,6 +14,8 @@ from app.settings import SettingsStore
 from app.ui.models_page import ModelsPage
 from tests.conftest import real_vrm_files
 
+__all__ = ["fixture_named", "library", "make_page", "store"]
+
 
 def fixture_named(stem: str) -> Path:
     return next(path for path in real_vrm_files() if path.stem == stem)

@@ -14,7 +14,7 @@ from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QFileDialog
 from pytestqt.qtbot import QtBot
 
-from app.models.library import ModelLibrary
+from app.models.library import ModelEntry, ModelLibrary
 from app.paths import DataPaths
 from app.settings import SettingsStore
 from app.ui.models_page import ModelsPage
@@ -27,13 +27,20 @@ IMPORT_TIMEOUT_MS = 120_000
 
 
 def import_and_wait(
-    qtbot: QtBot, page: ModelsPage, start: Callable[[], None]
+    qtbot: QtBot, page: ModelsPage, start: Callable[[], object]
 ) -> list[ImportResult]:
     results: list[ImportResult] = []
     page.import_finished.connect(results.append)
     with qtbot.waitSignal(page.imports_idle, timeout=IMPORT_TIMEOUT_MS):
         start()
     return results
+
+
+def import_one(qtbot: QtBot, page: ModelsPage, stem: str) -> ModelEntry:
+    """Import one real fixture through the page; the import must succeed."""
+    [result] = import_and_wait(qtbot, page, lambda: page.import_files([fixture_named(stem)]))
+    assert result.entry is not None, result
+    return result.entry
 
 
 def imported_ids(page: ModelsPage) -> list[str]:
@@ -132,6 +139,7 @@ def test_a_drag_without_files_is_refused(make_page: MakePage) -> None:
     assert not enter.isAccepted()
 
 
+@pytest.mark.expected_log(r"^Refused to import ")
 def test_an_invalid_file_shows_its_reason_inline_and_loses_nothing(
     qtbot: QtBot, make_page: MakePage, tmp_path: Path
 ) -> None:
@@ -197,10 +205,7 @@ def test_removing_the_model_in_use_falls_back_to_the_default(
     qtbot: QtBot, make_page: MakePage, store: SettingsStore
 ) -> None:
     page = make_page()
-    entry = import_and_wait(qtbot, page, lambda: page.import_files([fixture_named("sphere_vrm0")]))[
-        0
-    ].entry
-    assert entry is not None
+    entry = import_one(qtbot, page, "sphere_vrm0")
     page.highlight(entry.id)
     page.select_current()
     assert store.load().settings.models.selected == entry.id
@@ -256,10 +261,7 @@ def test_progress_is_reported_and_the_ui_stays_responsive_during_a_large_import(
 ) -> None:
     page = make_page()
     page.show()
-    other = import_and_wait(qtbot, page, lambda: page.import_files([fixture_named("sphere_vrm0")]))[
-        0
-    ].entry
-    assert other is not None
+    other = import_one(qtbot, page, "sphere_vrm0")
     bar_values: list[int] = []
     page.progress_bar.valueChanged.connect(bar_values.append)
     ticks: list[float] = []
@@ -323,10 +325,7 @@ def test_keyboard_delete_asks_to_remove_and_enter_selects(
     qtbot: QtBot, make_page: MakePage, store: SettingsStore
 ) -> None:
     page = make_page()
-    entry = import_and_wait(qtbot, page, lambda: page.import_files([fixture_named("sphere_vrm0")]))[
-        0
-    ].entry
-    assert entry is not None
+    entry = import_one(qtbot, page, "sphere_vrm0")
     page.show()
     page.highlight(entry.id)
     page.list.setFocus()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
 
@@ -22,6 +23,7 @@ def test_pages_are_added_in_order_and_the_first_is_shown(qtbot: QtBot) -> None:
     assert window.current_page() is speech
 
 
+@pytest.mark.expected_log(r"^Settings file is not valid JSON")
 def test_a_corrupt_settings_file_is_announced_in_a_banner(
     qtbot: QtBot, data_dir: DataPaths
 ) -> None:
