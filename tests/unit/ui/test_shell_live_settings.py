@@ -12,7 +12,7 @@ from app.context import AppContext
 from app.paths import DataPaths
 from app.speech.lipsync import MOUTH_EXPRESSION
 from app.ui.app import Shell
-from tests.unit.shortcuts.xserver import running_xvfb
+from tests.xvfb import running_xvfb
 
 
 @pytest.fixture
