@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import contextlib
+import dataclasses
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -62,7 +63,17 @@ class StageService:
         self.supervisor.add_ready_hook(self.applier.on_stage_ready)
         self.supervisor.add_listener(self._on_state)
         if settings is None:  # a one-off window (screenshots) must not move the user's
-            WindowMemory(store).attach(self.supervisor.bridge)
+            WindowMemory(store, on_saved=self._window_saved).attach(self.supervisor.bridge)
+
+    def _window_saved(self, stage: StageSettings) -> None:
+        """Stop/Start and crash restarts reopen the window where the user left it."""
+        self.supervisor.settings = dataclasses.replace(
+            self.supervisor.settings,
+            window_x=stage.window_x,
+            window_y=stage.window_y,
+            window_width=stage.window_width,
+            window_height=stage.window_height,
+        )
 
     @property
     def bridge(self) -> StageBridge:
@@ -119,7 +130,8 @@ class StageService:
         if change.state in (StageState.ERROR, StageState.STOPPED):
             self.applier.fail_waiting(
                 StageError(
-                    f"the stage is {change.state.value}"
+                    ("the stage stopped with an error" if change.state is StageState.ERROR
+                     else "the stage was stopped")
                     + (f": {change.reason}" if change.reason else ""),
                     reason="stage-" + change.state.value,
                 )

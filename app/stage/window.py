@@ -7,8 +7,11 @@ next launch passes back to Godot as --position/--size.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from app import log
 from app.settings import Settings, SettingsStore
+from app.settings.sections.stage import StageSettings
 from app.stage.bridge import BridgeEvent, Message, StageBridge
 from app.stage.protocol import StageWindow
 
@@ -18,8 +21,12 @@ __all__ = ["WindowMemory"]
 class WindowMemory:
     """Bridge listener that saves each reported stage window geometry into the settings."""
 
-    def __init__(self, store: SettingsStore) -> None:
+    def __init__(
+        self, store: SettingsStore, on_saved: Callable[[StageSettings], None] | None = None
+    ) -> None:
         self.store = store
+        #: Told the saved stage settings, so the next launch (a restart) opens there too.
+        self._on_saved = on_saved
 
     def attach(self, bridge: StageBridge) -> WindowMemory:
         bridge.add_listener(self._on_event)
@@ -37,10 +44,12 @@ class WindowMemory:
             settings.stage.window_height = window.height
 
         try:
-            self.store.update(remember)
+            saved = self.store.update(remember)
         except Exception:
             log.stage.exception("could not save the stage window position")
         else:
+            if self._on_saved is not None:
+                self._on_saved(saved.stage)
             log.stage.info(
                 "stage window now at %d,%d size %dx%d",
                 window.x,

@@ -14,6 +14,7 @@ from app.paths import DataPaths
 from app.settings import SettingsStore
 from app.settings.sections.stage import StageSettings
 from app.stage.runtime import Runtime
+from app.stage.service import StageService
 from app.stage.supervisor import StageState, StageSupervisor
 from app.stage.window import WindowMemory
 from tests.e2e.stage.xvfb import xvfb
@@ -90,3 +91,29 @@ def test_window_uses_and_remembers_its_geometry(
                     == (210, 130, 300, 500)
                 )
             ), store.load().settings.stage
+
+
+def test_a_restarted_stage_opens_where_the_user_left_it(
+    godot_runtime: Runtime, data_dir: DataPaths, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = SettingsStore(data_dir.settings_file)
+    store.update(lambda s: setattr(s, "stage", StageSettings(
+        window_x=40, window_y=40, window_width=320, window_height=400, transparent=False)))
+    with xvfb() as display:
+        monkeypatch.setenv("DISPLAY", display)
+        service = StageService(data_dir, store, runtime=godot_runtime,
+                               rendering_driver="opengl3")
+        with service:
+            service.wait_until_running(30)
+            first = service.supervisor.pid
+            window = xdotool(display, "search", "--sync", "--pid", str(first)).split()[0]
+            xdotool(display, "windowmove", window, "230", "150")
+            assert eventually(lambda: store.load().settings.stage.window_x == 230)
+            service.stop()
+            service.start()  # Stop/Start on the Stage page; crash restarts take the same path
+            service.wait_until_running(30)
+            assert service.supervisor.pid != first
+            window = xdotool(display, "search", "--sync", "--pid",
+                             str(service.supervisor.pid)).split()[0]
+            assert eventually(lambda: geometry(display, window)[:2] == (230, 150)), geometry(
+                display, window)
