@@ -17,7 +17,7 @@ from app.stage.runtime import Runtime
 from app.stage.service import StageService
 from app.stage.supervisor import StageState, StageSupervisor
 from app.stage.window import WindowMemory
-from tests.e2e.stage.xvfb import xvfb
+from tests.xvfb import running_xvfb
 
 pytestmark = [pytest.mark.godot, pytest.mark.xvfb, pytest.mark.e2e]
 
@@ -63,7 +63,8 @@ def test_window_uses_and_remembers_its_geometry(
         )
     )
     settings = store.load().settings.stage
-    with xvfb() as display:
+    with running_xvfb() as server:
+        display = server.display
         monkeypatch.setenv("DISPLAY", display)
         supervisor = StageSupervisor(
             settings=settings,
@@ -99,7 +100,8 @@ def test_a_restarted_stage_opens_where_the_user_left_it(
     store = SettingsStore(data_dir.settings_file)
     store.update(lambda s: setattr(s, "stage", StageSettings(
         window_x=40, window_y=40, window_width=320, window_height=400, transparent=False)))
-    with xvfb() as display:
+    with running_xvfb() as server:
+        display = server.display
         monkeypatch.setenv("DISPLAY", display)
         service = StageService(data_dir, store, runtime=godot_runtime,
                                rendering_driver="opengl3")
