@@ -8,8 +8,6 @@ checks rely on are type-checked here first; a wrong type is ``bad-json``.
 from __future__ import annotations
 
 import json
-import threading
-import warnings
 from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any, Final, NoReturn
@@ -17,6 +15,7 @@ from typing import Any, Final, NoReturn
 import pygltflib
 
 from app.errors import ModelError
+from app.muted_warnings import muted_warnings
 
 __all__ = ["ACCESSOR_TYPE_SIZES", "COMPONENT_SIZES", "Document", "parse_document"]
 
@@ -37,9 +36,8 @@ ACCESSOR_TYPE_SIZES: Final = {
 #: as typing it costs ~0.25 ms per object and nothing here reads it.
 _TYPED: Final = ("asset", "buffers", "bufferViews", "accessors", "images", "textures")
 #: pygltflib (through dataclasses_json) warns about every optional glTF field it finds
-#: absent; those warnings are muted while it parses. ``catch_warnings`` swaps global
-#: state, so imports running on several threads take turns.
-_WARNINGS_LOCK: Final = threading.Lock()
+#: absent; those warnings are muted while it parses (app/muted_warnings.py: imports on several
+#: threads, and the shortcuts probe, take turns at the process-wide filter list).
 _ARRAYS: Final = (
     "buffers",
     "bufferViews",
@@ -88,8 +86,7 @@ def parse_document(payload: bytes) -> Document:
         raise ModelError("The model's JSON is not an object.", reason="bad-json")
     _check_types(raw)
     try:
-        with _WARNINGS_LOCK, warnings.catch_warnings():
-            warnings.simplefilter("ignore")
+        with muted_warnings(Warning):
             gltf = pygltflib.GLTF2.from_dict({k: raw[k] for k in _TYPED if k in raw})
     except (AttributeError, KeyError, TypeError, ValueError) as exc:
         raise ModelError(f"The model's JSON is not valid glTF: {exc}.", reason="bad-json") from exc

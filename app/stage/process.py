@@ -2,8 +2,9 @@
 
 The child gets the bridge URL on its command line but the token only in its
 environment (argv is readable by every local user). Its stdout and stderr are read
-line by line into ``log.godot``, a rotating ``logs/godot.log`` and any listeners
-(the UI's live view), and the last lines are kept for error reports.
+line by line into ``log.godot`` (at the severity Godot gave each line: godot_output.py), a
+rotating ``logs/godot.log`` and any listeners (the UI's live view), and the last lines are kept
+for error reports.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from app import log
 from app.errors import StageError
 from app.settings.sections.stage import StageSettings
 from app.stage.bridge import TOKEN_ENV
+from app.stage.godot_output import LineClassifier
 from app.stage.runtime import Runtime
 
 __all__ = [
@@ -173,12 +175,13 @@ class GodotProcess:
     def _pump(self, name: str, stream: IO[bytes] | None) -> None:
         if stream is None:
             return
-        level = logging.INFO if name == "stdout" else logging.WARNING
+        levels = LineClassifier(name)
         with stream:
             for raw in iter(stream.readline, b""):
                 line = raw.decode("utf-8", "replace").rstrip("\r\n")
                 if not line:
                     continue
+                level = levels.level(line)
                 with self._tail_lock:
                     self._tail.append(line)
                 log.godot.log(level, "%s", line)

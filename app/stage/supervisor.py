@@ -360,9 +360,15 @@ class StageSupervisor:
                 self._set(StageState.STOPPED)
             return
         self._set(StageState.STOPPING)
-        with contextlib.suppress(StageError):  # not connected: go straight to terminate
+        steps: list[Callable[[], None] | None] = [process.terminate, process.kill]
+        try:
             self.bridge.send(StageShutdown())
-        for step in (None, process.terminate, process.kill):
+            steps.insert(0, None)  # asked over the bridge: give it the grace to quit itself
+        except StageError:
+            # Not connected (e.g. stopped while still starting): nobody can ask it to quit,
+            # so waiting the grace would only delay the terminate that has to come.
+            log.stage.info("the stage is not connected; terminating Godot")
+        for step in steps:
             if step is not None:
                 step()
             try:

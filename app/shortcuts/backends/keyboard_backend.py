@@ -11,10 +11,10 @@ import contextlib
 import os
 import sys
 import time
-import warnings
 from pathlib import Path
 from typing import Any, Final
 
+from app.muted_warnings import muted_warnings
 from app.shortcuts.accelerator import Accelerator
 from app.shortcuts.backends.base import BindError, EventSink
 from app.shortcuts.types import Scope
@@ -44,6 +44,8 @@ def _names() -> dict[str, str]:
 
 #: Canonical key name -> the keyboard package's key name (numpad keys have none).
 KEYBOARD_NAMES: Final = _names()
+#: What the package warns (once, on first use) when Linux has no /dev/uinput to send keys with.
+_NO_UINPUT: Final = "Failed to create a device file using `uinput` module"
 _MODIFIER_NAMES: Final = {"Ctrl": "ctrl", "Alt": "alt", "Shift": "shift", "Super": "windows"}
 
 
@@ -132,8 +134,7 @@ class KeyboardBackend:
     def _guarded(self, action: Any) -> Any:
         """Run a call into the package, translating its errors into reasons."""
         try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")  # "Failed to create a device file using uinput"
+            with muted_warnings(UserWarning, _NO_UINPUT):  # it still works without uinput
                 return action()
         except AssertionError as exc:  # raised bare when Linux has no input devices
             cause = input_devices_cause(self._input_dir)

@@ -115,6 +115,10 @@ def test_cli_apply_refused_file_exits_1_with_reason(tmp_path: Path) -> None:
     assert body["status"] == "error" and body["code"] == "empty-scene" and body["message"]
 
 
+@pytest.mark.expected_log(
+    r"^stage: broken refused \(empty-scene\): broken has no meshes to show\.$",
+    r"^the stage refused broken \(empty-scene\): broken has no meshes to show\.$",
+)
 def test_godot_failure_keeps_the_previous_avatar(stage: Stage, tmp_path: Path) -> None:
     good = next(p for p in real_vrm_files() if "godette" in p.stem)
     broken = without_meshes(good, tmp_path / "broken.vrm")
@@ -130,6 +134,9 @@ def test_godot_failure_keeps_the_previous_avatar(stage: Stage, tmp_path: Path) -
     assert stage.applier.shown is not None and stage.applier.shown.sha256 == sha256(good)
 
 
+@pytest.mark.expected_log(
+    r"^stage: tampered refused \(sha256-mismatch\): file hash [0-9a-f]{64} does not match 0{64}$",
+)
 def test_hash_mismatch_is_refused_by_godot(stage: Stage, data_dir: DataPaths) -> None:
     from app.stage.protocol import SceneApply
 

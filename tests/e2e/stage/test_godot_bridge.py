@@ -158,6 +158,11 @@ def test_gdscript_parser_agrees_with_python_on_mutated_frames(
         ("x" * (protocol.MAX_FRAME_BYTES + 16), "too-large", ""),
     ],
 )
+@pytest.mark.expected_log(
+    r"^bridge: refused a frame \((bad-json|unknown-type|bad-payload|bad-envelope|too-large)\): ",
+    r"^the stage refused our frame (t\d|None): "
+    r"ErrorMessage\(code='(bad-json|unknown-type|bad-payload|bad-envelope|too-large)'",
+)
 def test_godot_answers_bad_frames_with_error_and_keeps_going(
     stage: Stage, frame: str, code: str, re: str
 ) -> None:
@@ -171,6 +176,7 @@ def test_godot_answers_bad_frames_with_error_and_keeps_going(
     assert stage.supervisor.state is StageState.RUNNING
 
 
+@pytest.mark.expected_log(r"^refused a peer: wrong token$")
 def test_godot_with_a_wrong_token_is_refused_and_quits(
     godot_runtime: Runtime, data_dir: DataPaths
 ) -> None:
@@ -188,6 +194,7 @@ def test_godot_with_a_wrong_token_is_refused_and_quits(
     assert any("4401" in line for line in godot.tail(40)), godot.tail(40)
 
 
+@pytest.mark.expected_log(r"^refused a second stage while one is connected$")
 def test_second_godot_is_refused_while_the_first_lives(
     stage: Stage, godot_runtime: Runtime, data_dir: DataPaths
 ) -> None:

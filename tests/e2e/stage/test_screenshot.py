@@ -12,7 +12,8 @@ import pytest
 
 from tests.conftest import REPO_ROOT
 from tests.e2e.stage.conftest import default_avatars
-from tests.e2e.stage.xvfb import Image, read_png, xvfb
+from tests.e2e.stage.png import Image, read_png
+from tests.xvfb import running_xvfb
 
 pytestmark = [pytest.mark.godot, pytest.mark.xvfb, pytest.mark.e2e]
 
@@ -34,7 +35,7 @@ def centre_coverage(image: Image) -> float:
 @pytest.mark.parametrize("path", default_avatars(), ids=lambda p: p.stem)
 def test_screenshot_shows_the_avatar(path: Path, tmp_path: Path) -> None:
     out = tmp_path / "stage.png"
-    with xvfb() as display:
+    with running_xvfb() as server:
         run = subprocess.run(
             [
                 sys.executable,
@@ -55,7 +56,7 @@ def test_screenshot_shows_the_avatar(path: Path, tmp_path: Path) -> None:
             text=True,
             timeout=180,
             cwd=REPO_ROOT,
-            env={**os.environ, "DISPLAY": display},
+            env=server.env(),
         )
     assert run.returncode == 0, run.stderr[-3000:]
     body = json.loads(run.stdout)

@@ -23,6 +23,7 @@ from tests.e2e.stage.vrm_craft import without_vrm
 pytestmark = [pytest.mark.godot, pytest.mark.e2e]
 
 
+@pytest.mark.expected_log(r"^stage: expression: aa is not an expression of this avatar$")
 def test_service_round_trip(godot_runtime: Runtime, data_dir: DataPaths) -> None:
     store = SettingsStore(data_dir.settings_file)
     service = StageService(data_dir, store, headless=True, runtime=godot_runtime)
@@ -56,6 +57,12 @@ def test_service_round_trip(godot_runtime: Runtime, data_dir: DataPaths) -> None
     assert errors == []
 
 
+@pytest.mark.expected_log(
+    r"^no GPU here$",
+    r"^Godot exited with 1; last output:\nno GPU here$",
+    r"^stage error: Godot exited unexpectedly 5 times within 60 s \(last exit code 1\); "
+    r"giving up\. Last output:\nno GPU here$",
+)
 def test_service_reports_a_stage_that_cannot_start(data_dir: DataPaths) -> None:
     from app.errors import StageError
     from app.stage.runtime import SimpleRuntime
@@ -90,6 +97,9 @@ def _expression_logs(frames: queue.Queue[BridgeEvent], count: int) -> list[Log]:
     return found
 
 
+@pytest.mark.expected_log(
+    r"^stage: expression: no-such-expression is not an expression of this avatar$",
+)
 def test_set_expression_reaches_the_avatar(godot_runtime: Runtime, data_dir: DataPaths) -> None:
     """avatar.expression drives the shown avatar's blend shapes; the stage reads them back."""
     store = SettingsStore(data_dir.settings_file)
@@ -128,6 +138,12 @@ def test_set_expression_reaches_the_avatar(godot_runtime: Runtime, data_dir: Dat
     assert reset.message.startswith("expression: aa=0.000")
 
 
+@pytest.mark.expected_log(
+    r"^stage: plain refused \(not-vrm\): plain is a glTF file but has neither a VRM 0\.x "
+    r"nor a VRM 1\.0 extension\.$",
+    r"^the stage refused plain \(not-vrm\): plain is a glTF file but has neither a VRM 0\.x "
+    r"nor a VRM 1\.0 extension\.$",
+)
 def test_a_refused_model_leaves_the_avatar_and_its_expressions(
     godot_runtime: Runtime, data_dir: DataPaths, tmp_path: Path
 ) -> None:

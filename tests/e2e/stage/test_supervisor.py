@@ -47,6 +47,7 @@ def wait_dead(pid: int, timeout: float) -> bool:
     return False
 
 
+@pytest.mark.expected_log(r"^Godot exited with -9; last output:\n")
 def test_kill_9_restarts_and_reapplies(stage: Stage) -> None:
     changes: queue.Queue[StateChange] = queue.Queue()
     stage.supervisor.add_listener(changes.put)
@@ -74,6 +75,7 @@ def test_kill_9_restarts_and_reapplies(stage: Stage) -> None:
     assert stage.applier.shown is not None
 
 
+@pytest.mark.expected_log(r"^Godot exited with 0; last output:\n")
 def test_godot_quits_when_its_bridge_closes(stage: Stage) -> None:
     pid = stage.supervisor.pid
     assert pid is not None
@@ -101,18 +103,19 @@ def test_no_orphan_when_the_shell_is_killed(godot_runtime: Runtime, tmp_path: Pa
         print(supervisor.pid, flush=True)
         time.sleep(600)
     """)
-    shell = subprocess.Popen(
+    # ``with``: the pipe to the shell is closed (and the shell reaped) however the test ends.
+    with subprocess.Popen(
         [sys.executable, "-c", script], cwd=REPO_ROOT, stdout=subprocess.PIPE, text=True
-    )
-    try:
-        assert shell.stdout is not None
-        pid = int(shell.stdout.readline())
-        assert alive(pid)
-        shell.kill()
-        shell.wait(10)
-        assert wait_dead(pid, 10), "Godot outlived the killed shell"
-    finally:
-        shell.kill()
+    ) as shell:
+        try:
+            assert shell.stdout is not None
+            pid = int(shell.stdout.readline())
+            assert alive(pid)
+            shell.kill()
+            shell.wait(10)
+            assert wait_dead(pid, 10), "Godot outlived the killed shell"
+        finally:
+            shell.kill()
 
 
 def test_child_dies_with_the_shell_even_without_a_bridge(tmp_path: Path) -> None:
@@ -129,20 +132,25 @@ def test_child_dies_with_the_shell_even_without_a_bridge(tmp_path: Path) -> None
         supervisor.start()
         time.sleep(600)
     """)
-    shell = subprocess.Popen(
+    # ``with``: the pipe to the shell is closed (and the shell reaped) however the test ends.
+    with subprocess.Popen(
         [sys.executable, "-c", script], cwd=REPO_ROOT, stdout=subprocess.PIPE, text=True
-    )
-    try:
-        assert shell.stdout is not None
-        pid = int(shell.stdout.readline())
-        assert alive(pid)
-        shell.kill()
-        shell.wait(10)
-        assert wait_dead(pid, 10), "the child outlived the killed shell"
-    finally:
-        shell.kill()
+    ) as shell:
+        try:
+            assert shell.stdout is not None
+            pid = int(shell.stdout.readline())
+            assert alive(pid)
+            shell.kill()
+            shell.wait(10)
+            assert wait_dead(pid, 10), "the child outlived the killed shell"
+        finally:
+            shell.kill()
 
 
+@pytest.mark.expected_log(
+    r"^stage error: Godot did not report stage\.ready within 1 s\. "
+    r"Last output:\nwarming up the stage$",
+)
 def test_ready_timeout_is_an_error_with_the_output_tail(data_dir: DataPaths) -> None:
     never_ready = SimpleRuntime(["sh", "-c", "echo warming up the stage; exec sleep 60", "stage"])
     supervisor = StageSupervisor(
@@ -158,6 +166,12 @@ def test_ready_timeout_is_an_error_with_the_output_tail(data_dir: DataPaths) -> 
         assert supervisor.pid is None
 
 
+@pytest.mark.expected_log(
+    r"^renderer exploded$",
+    r"^Godot exited with 3; last output:\nrenderer exploded$",
+    r"^stage error: Godot exited unexpectedly 5 times within 60 s \(last exit code 3\); "
+    r"giving up\. Last output:\nrenderer exploded$",
+)
 def test_crash_loop_gives_up_with_the_reason(data_dir: DataPaths) -> None:
     crashing = SimpleRuntime(["sh", "-c", "echo renderer exploded >&2; exit 3", "stage"])
     changes: list[StateChange] = []
@@ -177,6 +191,10 @@ def test_crash_loop_gives_up_with_the_reason(data_dir: DataPaths) -> None:
     assert delays == sorted(delays) and delays[-1] > delays[0]
 
 
+@pytest.mark.expected_log(
+    r"^stage error: cannot start Godot \(\S+/no-godot-here\): "
+    r"\[Errno 2\] No such file or directory: '\S+/no-godot-here'$",
+)
 def test_missing_runtime_is_an_error_state(data_dir: DataPaths) -> None:
     supervisor = StageSupervisor(
         settings=StageSettings(),

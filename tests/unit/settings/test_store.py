@@ -101,7 +101,8 @@ def test_concurrent_updates_lose_nothing(tmp_path: Path) -> None:
     for thread in threads:
         thread.join()
     bindings = store.load().settings.shortcuts.bindings
-    assert {k for k in bindings if k.startswith("a")} == {f"a{i}-{s}" for i in range(4) for s in range(20)}
+    expected = {f"a{i}-{s}" for i in range(4) for s in range(20)}
+    assert {k for k in bindings if k.startswith("a")} == expected
 
 
 def test_every_leaf_setting_is_described_once_with_its_real_default() -> None:

@@ -72,6 +72,11 @@ def test_wrong_path_is_refused(bridge: StageBridge) -> None:
     assert exc.value.response.status_code == 404
 
 
+@pytest.mark.expected_log(
+    r"^refused a browser connection \(Origin http://evil\.example\)$",
+    r"^refused a connection for host \['rebound\.example:\d+'\]$",
+    r"^refused a connection for host \[\]$",
+)
 def test_browsers_and_foreign_hosts_are_refused(bridge: StageBridge) -> None:
     with pytest.raises(InvalidStatus) as exc:
         connect(bridge.url, origin="http://evil.example")  # type: ignore[arg-type]
@@ -97,6 +102,7 @@ def handshake_status(bridge: StageBridge, host: str | None) -> int:
         return int(raw.recv(1024).split()[1])
 
 
+@pytest.mark.expected_log(r"^refused a peer: wrong token$")
 def test_wrong_token_closes_4401(bridge: StageBridge) -> None:
     with connect(bridge.url) as conn:
         conn.send(hello(bridge.token + "x"))
@@ -104,29 +110,38 @@ def test_wrong_token_closes_4401(bridge: StageBridge) -> None:
     assert not bridge.connected
 
 
+@pytest.mark.expected_log(r"^refused a peer: no hello within [\d.]+ s$")
 def test_missing_hello_closes_4401_after_timeout(bridge: StageBridge) -> None:
     with connect(bridge.url) as conn:
         assert closed_with(conn) == CLOSE_BAD_HELLO
 
 
+@pytest.mark.expected_log(
+    r"^refused a peer: bad hello \(unknown-type: unknown message type 'ping'\)$",
+)
 def test_other_first_frame_closes_4401(bridge: StageBridge) -> None:
     with connect(bridge.url) as conn:
         conn.send(protocol.serialise(Envelope("p", Ping())))
         assert closed_with(conn) == CLOSE_BAD_HELLO
 
 
+@pytest.mark.expected_log(
+    r"^refused a peer: bad hello \(bad-payload: hello: missing field 'token'\)$",
+)
 def test_token_must_be_present(bridge: StageBridge) -> None:
     with connect(bridge.url) as conn:
         conn.send('{"v":1,"id":"h","type":"hello","payload":{"protocol":1,"engine":"x"}}')
         assert closed_with(conn) == CLOSE_BAD_HELLO
 
 
+@pytest.mark.expected_log(r"^refused a peer speaking protocol 2$")
 def test_wrong_protocol_closes_4401(bridge: StageBridge) -> None:
     with connect(bridge.url) as conn:
         conn.send(hello(bridge.token, protocol_version=2))
         assert closed_with(conn) == CLOSE_BAD_HELLO
 
 
+@pytest.mark.expected_log(r"^refused a second stage while one is connected$")
 def test_second_peer_is_refused_while_first_lives(bridge: StageBridge) -> None:
     first = open_stage(bridge)
     with connect(bridge.url) as second:
@@ -139,6 +154,9 @@ def test_second_peer_is_refused_while_first_lives(bridge: StageBridge) -> None:
     open_stage(bridge).close()
 
 
+@pytest.mark.expected_log(
+    r"^refused a frame from the stage \((bad-json|unknown-type|bad-payload|bad-envelope)\): ",
+)
 def test_malformed_frames_get_error_replies_and_the_link_survives(bridge: StageBridge) -> None:
     events: queue.Queue[object] = queue.Queue()
     bridge.add_listener(events.put)
@@ -221,6 +239,7 @@ def test_send_without_stage_raises(bridge: StageBridge) -> None:
     assert exc.value.reason == "not-connected"
 
 
+@pytest.mark.expected_log(r"^stage: no such expression$")
 def test_stage_log_lines_go_to_the_stage_logger(
     bridge: StageBridge, caplog: pytest.LogCaptureFixture
 ) -> None:

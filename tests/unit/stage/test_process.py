@@ -5,6 +5,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import pytest
+
 from app.paths import DataPaths
 from app.settings.sections.stage import StageSettings
 from app.stage.bridge import TOKEN_ENV
@@ -63,6 +65,7 @@ def test_window_flags_follow_the_settings() -> None:
     assert "--borderless" not in headless
 
 
+@pytest.mark.expected_log(r"^oops$")  # the child's stderr line, logged at WARNING
 def test_token_travels_in_the_environment_and_output_is_captured(
     data_dir: DataPaths, tmp_path: Path
 ) -> None:

@@ -14,7 +14,12 @@ from app.settings import SettingsStore
 from app.ui.models_page import ModelsPage
 from tests.conftest import real_vrm_files
 
-__all__ = ["fixture_named", "library", "make_page", "store"]
+__all__ = ["NO_TRAY", "fixture_named", "library", "make_page", "store"]
+
+#: Offscreen Qt has no system tray, so every Shell built in a test logs (at WARNING, as a user's
+#: desktop without a tray would: the tray is the app's main way in) that it shows the window
+#: instead. Test modules that build a Shell declare it with ``pytestmark = NO_TRAY``.
+NO_TRAY = pytest.mark.expected_log(r"^No system tray is available; showing the settings window")
 
 
 def fixture_named(stem: str) -> Path:

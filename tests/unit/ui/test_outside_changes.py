@@ -13,7 +13,9 @@ from app.models.library import ModelLibrary
 from app.paths import DataPaths
 from app.settings import Settings, SettingsStore
 from app.ui.app import Shell
-from tests.unit.ui.conftest import fixture_named
+from tests.unit.ui.conftest import NO_TRAY, fixture_named
+
+pytestmark = NO_TRAY
 
 
 @pytest.fixture

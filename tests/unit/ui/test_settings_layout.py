@@ -19,6 +19,9 @@ from app.cli import build_parser
 from app.context import AppContext
 from app.paths import DataPaths
 from app.ui.app import Shell
+from tests.unit.ui.conftest import NO_TRAY
+
+pytestmark = NO_TRAY
 
 #: Sizes a user ends up with: the default, the design size, the window's minimum.
 SIZES = [(900, 620), (1000, 700), (640, 420)]

@@ -16,9 +16,9 @@ from app.ui.actions import ShellActions
 from app.ui.app import Shell
 from app.ui.resources import icon_path
 from app.ui.tray import build_tray
+from tests.unit.ui.conftest import NO_TRAY
 
-#: Offscreen Qt has no system tray, so every Shell says it falls back to the window.
-pytestmark = pytest.mark.expected_log(r"^No system tray is available")
+pytestmark = NO_TRAY
 
 
 @pytest.fixture

@@ -14,6 +14,9 @@ from app.settings import Settings
 from app.ui.app import Shell
 from tests.conftest import real_vrm_files
 from tests.unit.analytics.test_client import Receiver
+from tests.unit.ui.conftest import NO_TRAY
+
+pytestmark = NO_TRAY
 
 
 @pytest.fixture

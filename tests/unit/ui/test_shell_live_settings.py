@@ -12,7 +12,10 @@ from app.context import AppContext
 from app.paths import DataPaths
 from app.speech.lipsync import MOUTH_EXPRESSION
 from app.ui.app import Shell
+from tests.unit.ui.conftest import NO_TRAY
 from tests.xvfb import running_xvfb
+
+pytestmark = NO_TRAY
 
 
 @pytest.fixture

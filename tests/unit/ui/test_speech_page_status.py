@@ -11,6 +11,9 @@ from app.cli import build_parser
 from app.context import AppContext
 from app.paths import DataPaths
 from app.ui.app import Shell
+from tests.unit.ui.conftest import NO_TRAY
+
+pytestmark = NO_TRAY
 
 
 @pytest.fixture

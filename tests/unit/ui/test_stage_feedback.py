@@ -14,6 +14,9 @@ from app.paths import DataPaths
 from app.ui.app import Shell
 from app.ui.stage_link import ApplyOutcome
 from app.ui.stage_page import StagePage
+from tests.unit.ui.conftest import NO_TRAY
+
+pytestmark = NO_TRAY
 
 
 @pytest.fixture

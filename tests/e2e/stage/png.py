@@ -1,38 +1,13 @@
-"""A private Xvfb for rendered tests, and a tiny PNG reader to look at the frames."""
+"""A tiny PNG reader, so rendered tests can look at the frames Godot saves."""
 
 from __future__ import annotations
 
-import contextlib
-import os
 import struct
-import subprocess
 import zlib
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["Image", "read_png", "xvfb"]
-
-
-@contextlib.contextmanager
-def xvfb(size: str = "1280x1024x24") -> Iterator[str]:
-    """Start Xvfb on a display number it picks itself; yields ``:N``."""
-    read, write = os.pipe()
-    server = subprocess.Popen(
-        ["Xvfb", "-displayfd", str(write), "-screen", "0", size, "-nolisten", "tcp"],
-        pass_fds=(write,),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    os.close(write)
-    try:
-        with os.fdopen(read) as pipe:
-            number = pipe.readline().strip()
-        assert number, "Xvfb did not report a display"
-        yield f":{number}"
-    finally:
-        server.terminate()
-        server.wait(10)
+__all__ = ["Image", "read_png"]
 
 
 @dataclass(frozen=True)
