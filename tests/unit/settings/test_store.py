@@ -93,7 +93,12 @@ def test_concurrent_updates_lose_nothing(tmp_path: Path) -> None:
 
     def add(index: int) -> None:
         for step in range(20):
-            store.update(lambda s, k=f"a{index}-{step}": s.shortcuts.bindings.__setitem__(k, "F1"))
+            key = f"a{index}-{step}"
+
+            def bind(settings: Settings, key: str = key) -> None:
+                settings.shortcuts.bindings[key] = "F1"
+
+            store.update(bind)
 
     threads = [threading.Thread(target=add, args=(i,)) for i in range(4)]
     for thread in threads:

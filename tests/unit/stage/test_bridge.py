@@ -12,6 +12,7 @@ from collections.abc import Iterator
 import pytest
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import ClientConnection, connect
+from websockets.typing import Origin
 
 from app import log
 from app.errors import BridgeError
@@ -79,7 +80,7 @@ def test_wrong_path_is_refused(bridge: StageBridge) -> None:
 )
 def test_browsers_and_foreign_hosts_are_refused(bridge: StageBridge) -> None:
     with pytest.raises(InvalidStatus) as exc:
-        connect(bridge.url, origin="http://evil.example")  # type: ignore[arg-type]
+        connect(bridge.url, origin=Origin("http://evil.example"))
     assert exc.value.response.status_code == 403
     for host in (f"rebound.example:{bridge.port}", None):
         assert handshake_status(bridge, host) == 403

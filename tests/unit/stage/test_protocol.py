@@ -44,7 +44,7 @@ def schema_accepts(text: str) -> bool:
         data = json.loads(text, parse_constant=lambda name: (_ for _ in ()).throw(ValueError(name)))
     except ValueError:
         return False
-    return VALIDATOR.is_valid(data)
+    return bool(VALIDATOR.is_valid(data))
 
 
 def test_schema_is_valid_json_schema() -> None:
@@ -96,7 +96,9 @@ def test_error_names_the_offending_id_when_readable() -> None:
         parse(json.dumps({"v": 1, "id": "abc", "type": "nope", "payload": {}}))
     assert exc.value.re == "abc"
     reply = protocol.error_reply(exc.value)
-    assert reply.re == "abc" and reply.payload.code == "unknown-type"
+    assert reply.re == "abc"
+    assert isinstance(reply.payload, protocol.ErrorMessage)
+    assert reply.payload.code == "unknown-type"
     assert VALIDATOR.is_valid(json.loads(serialise(reply)))
 
 

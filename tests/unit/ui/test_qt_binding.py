@@ -29,7 +29,12 @@ def test_emitting_signals_keeps_the_reference_counts_of_true_and_false(qtbot: Qt
 
     for _ in range(EMITS):
         emitter.text.emit("main")
-    worker = threading.Thread(target=lambda: [emitter.text.emit("worker") for _ in range(EMITS)])
+
+    def emit_from_a_worker() -> None:
+        for _ in range(EMITS):
+            emitter.text.emit("worker")
+
+    worker = threading.Thread(target=emit_from_a_worker)
     worker.start()
     worker.join()
     qtbot.waitUntil(lambda: len(received) == 2 * EMITS, timeout=10_000)
