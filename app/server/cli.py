@@ -10,7 +10,9 @@ SQLite file under the data dir) and migrates the schema before use.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import Engine
@@ -120,12 +122,26 @@ def register(subparsers: Any) -> None:
     put.set_defaults(run=_config_set)
 
 
-def _store(ctx: AppContext) -> Store:
-    return Store(_engine(ctx))
-
-
 def _engine(ctx: AppContext) -> Engine:
     return open_database(getattr(ctx.args, "db", None) or default_url(ctx.paths))
+
+
+def _with_store(command: Callable[[AppContext, Store], int]) -> Callable[[AppContext], int]:
+    """Open the database for one command and close its pool after it.
+
+    A pool left open holds its PostgreSQL connections until the interpreter tears them
+    down, which an embedding process (the tests, a long-lived shell) sees as a leak.
+    """
+
+    @functools.wraps(command)
+    def run(ctx: AppContext) -> int:
+        engine = _engine(ctx)
+        try:
+            return command(ctx, Store(engine))
+        finally:
+            engine.dispose()
+
+    return run
 
 
 def _out(ctx: AppContext, data: dict[str, Any], human: str) -> int:
@@ -155,15 +171,18 @@ def _serve(ctx: AppContext) -> int:
         f"(database: {engine.url.render_as_string()})",
         flush=True,
     )
-    uvicorn.run(
-        app,
-        host=args.host,
-        port=args.port,
-        log_level=_uvicorn_level(ctx),
-        ws_max_size=2**20,
-        ws="websockets-sansio",
-        proxy_headers=True,
-    )
+    try:
+        uvicorn.run(
+            app,
+            host=args.host,
+            port=args.port,
+            log_level=_uvicorn_level(ctx),
+            ws_max_size=2**20,
+            ws="websockets-sansio",
+            proxy_headers=True,
+        )
+    finally:
+        engine.dispose()
     return 0
 
 
@@ -171,11 +190,11 @@ def _uvicorn_level(ctx: AppContext) -> str:
     return str(getattr(ctx.args, "log_level", "info") or "info")
 
 
-def _token_create(ctx: AppContext) -> int:
+@_with_store
+def _token_create(ctx: AppContext, store: Store) -> int:
     args = ctx.args
     if args.flux < 0:
         raise ServerError("--flux must be 0 or more", reason="bad-flux")
-    store = _store(ctx)
     token, user = store.create_token(args.user)
     if args.flux:
         user = store.grant(args.user, args.flux)
@@ -189,13 +208,15 @@ def _token_create(ctx: AppContext) -> int:
     )
 
 
-def _token_revoke(ctx: AppContext) -> int:
-    count = _store(ctx).revoke_tokens(ctx.args.user)
+@_with_store
+def _token_revoke(ctx: AppContext, store: Store) -> int:
+    count = store.revoke_tokens(ctx.args.user)
     return _out(ctx, {"ok": True, "revoked": count}, f"revoked {count} token(s) of {ctx.args.user}")
 
 
-def _flux_grant(ctx: AppContext) -> int:
-    user = _store(ctx).grant(ctx.args.user, ctx.args.amount)
+@_with_store
+def _flux_grant(ctx: AppContext, store: Store) -> int:
+    user = store.grant(ctx.args.user, ctx.args.amount)
     return _out(
         ctx,
         {"ok": True, "user": user.name, "flux": user.flux},
@@ -203,15 +224,17 @@ def _flux_grant(ctx: AppContext) -> int:
     )
 
 
-def _flux_balance(ctx: AppContext) -> int:
-    user = _store(ctx).user(ctx.args.user)
+@_with_store
+def _flux_balance(ctx: AppContext, store: Store) -> int:
+    user = store.user(ctx.args.user)
     return _out(
         ctx, {"ok": True, "user": user.name, "flux": user.flux}, f"{user.name}: {user.flux} flux"
     )
 
 
-def _ledger(ctx: AppContext) -> int:
-    rows = _store(ctx).ledger(ctx.args.user, ctx.args.limit)
+@_with_store
+def _ledger(ctx: AppContext, store: Store) -> int:
+    rows = store.ledger(ctx.args.user, ctx.args.limit)
     if ctx.args.json:
         print(json.dumps([{**r.__dict__, "created_at": r.created_at.isoformat()} for r in rows]))
         return 0
@@ -227,12 +250,12 @@ def _ledger(ctx: AppContext) -> int:
     return 0
 
 
-def _seed(ctx: AppContext) -> int:
+@_with_store
+def _seed(ctx: AppContext, store: Store) -> int:
     args = ctx.args
     upstream = Upstream.parse(
         {"url": args.url, "provider": args.provider, "model": args.model, "auth": args.auth}
     )
-    store = _store(ctx)
     store.set_config(STREAMING_TTS_UPSTREAM, upstream.to_json())
     if args.rate is not None:
         store.set_config(
@@ -253,8 +276,8 @@ def _seed(ctx: AppContext) -> int:
     )
 
 
-def _config_show(ctx: AppContext) -> int:
-    store = _store(ctx)
+@_with_store
+def _config_show(ctx: AppContext, store: Store) -> int:
     entries = {
         key: store.get_config(key) for key in (STREAMING_TTS_UPSTREAM, BILLING_RATE, ANALYTICS)
     }
@@ -270,7 +293,8 @@ def _config_show(ctx: AppContext) -> int:
     )
 
 
-def _config_set(ctx: AppContext) -> int:
+@_with_store
+def _config_set(ctx: AppContext, store: Store) -> int:
     args = ctx.args
     try:
         value = json.loads(args.value)
@@ -282,5 +306,5 @@ def _config_set(ctx: AppContext) -> int:
         ANALYTICS: AnalyticsConfig.parse,
     }[args.key]
     parser(value)  # refuses an invalid entry before it is stored
-    _store(ctx).set_config(args.key, value)
+    store.set_config(args.key, value)
     return _out(ctx, {"ok": True, "key": args.key}, f"{args.key} set")

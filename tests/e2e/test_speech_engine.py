@@ -51,4 +51,4 @@ def test_tts_engine_command_serves_the_streaming_protocol() -> None:
         assert session.usage == {"text_words": 10}
     finally:
         proc.terminate()
-        proc.wait(10)
+        proc.communicate(timeout=10)  # reaps it and closes both pipes

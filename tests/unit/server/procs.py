@@ -45,11 +45,12 @@ def wait_port(proc: subprocess.Popen[str], port: int, timeout: float = 60.0) -> 
 
 
 def stop(proc: subprocess.Popen[str]) -> str:
+    """Terminate (then kill) the process and return all it printed; its pipe is closed."""
     if proc.poll() is None:
         proc.terminate()
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(5)
-    return proc.stdout.read() if proc.stdout else ""
+    try:
+        out, _ = proc.communicate(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        out, _ = proc.communicate(timeout=5)
+    return out or ""
