@@ -122,15 +122,22 @@ class StreamingSession(TtsSession):
             )
         except InvalidURI:
             self._emit_error(SpeechError(f"not a WebSocket URL: {self.url!r}", reason="bad-url"))
-        except (OSError, InvalidHandshake, TimeoutError) as exc:
+        except (OSError, InvalidHandshake, TimeoutError, ConnectionClosed) as exc:
+            # a reset during the handshake is ConnectionClosed too; after it, OSError
             if opened:
-                raise
-            self._emit_error(
-                SpeechError(
-                    f"cannot reach the streaming voice at {self.url}: {exc}",
-                    reason="provider-unreachable",
+                self._emit_error(
+                    SpeechError(
+                        f"lost the connection to the streaming voice at {self.url}: {exc}",
+                        reason="stream-closed",
+                    )
                 )
-            )
+            else:
+                self._emit_error(
+                    SpeechError(
+                        f"cannot reach the streaming voice at {self.url}: {exc}",
+                        reason="provider-unreachable",
+                    )
+                )
         finally:
             self._outbox.put(_STOP)
 

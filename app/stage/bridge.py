@@ -26,6 +26,7 @@ from websockets.http11 import Request, Response
 
 from app import __version__, log
 from app.errors import BridgeError
+from app.loop_shutdown import close_loop, stop_accepting
 from app.stage import protocol
 from app.stage.protocol import Envelope, Hello, Log, Payload, ProtocolError, Welcome
 
@@ -226,18 +227,14 @@ class StageBridge:
             self._server = server
             started.set_result(None)
             loop.run_forever()
+            loop.run_until_complete(stop_accepting(server.server))
             server.close()
             loop.run_until_complete(asyncio.wait_for(server.wait_closed(), 5))
         except (TimeoutError, RuntimeError) as exc:
             log.bridge.warning("bridge shut down uncleanly: %s", exc)
         finally:
             self._peer = None
-            pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
-            for task in pending:
-                task.cancel()
-            if pending:
-                loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
-            loop.close()
+            close_loop(loop)
 
     async def _listen(self) -> Server:
         server = await serve(

@@ -27,6 +27,7 @@ from websockets.http11 import Request, Response
 
 from app import log
 from app.errors import CompanionError, SpeechError
+from app.loop_shutdown import stop_accepting
 from app.speech.audio import Audio
 from app.speech.protocol import error_event, event, parse_client_frame
 from app.speech.providers.base import ProviderConfig
@@ -107,6 +108,7 @@ class StreamingEngine:
 
     async def stop(self) -> None:
         if self._server is not None:
+            await stop_accepting(self._server.server)
             self._server.close()
             await self._server.wait_closed()
 

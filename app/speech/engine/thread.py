@@ -10,6 +10,7 @@ import asyncio
 import threading
 from types import TracebackType
 
+from app.loop_shutdown import close_loop
 from app.speech.engine.server import EngineOptions, StreamingEngine
 
 __all__ = ["EngineThread"]
@@ -43,15 +44,17 @@ class EngineThread:
     def _main(self) -> None:
         asyncio.set_event_loop(self._loop)
         try:
-            self._loop.run_until_complete(self.engine.start())
-        except BaseException as exc:
-            self._error = exc
-            self._ready.set()
-            return
-        self._ready.set()
-        self._loop.run_forever()
-        self._loop.run_until_complete(self.engine.stop())
-        self._loop.close()
+            try:
+                self._loop.run_until_complete(self.engine.start())
+            except BaseException as exc:
+                self._error = exc
+                return
+            finally:
+                self._ready.set()
+            self._loop.run_forever()
+            self._loop.run_until_complete(self.engine.stop())
+        finally:
+            close_loop(self._loop)
 
     def stop(self) -> None:
         if self._thread.is_alive():
