@@ -69,6 +69,7 @@ def test_cancel_means_no_done_and_no_more_sentences(adapter: str) -> None:
     assert session.state == "cancelled"
 
 
+@pytest.mark.expected_log(r"^segmenter session failed: .*'zz-none' \[unknown-voice\]$")
 def test_synthesis_error_is_reported_then_done() -> None:
     rec = Recorder()
     session = SegmenterSession(EspeakProvider(ProviderConfig(voice="zz-none")), rec.callbacks())
@@ -99,6 +100,7 @@ def test_sentence_after_done_is_dropped_and_done_fires_once() -> None:
     assert [s.text for s in rec.sentences] == ["one"] and rec.done == 1
 
 
+@pytest.mark.expected_log(r"^speech callback boom failed$")
 def test_a_failing_listener_does_not_break_the_session() -> None:
     def boom(_: object) -> None:
         raise RuntimeError("listener bug")

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 from app.speech.engine import EngineOptions
 from app.speech.streaming_session import StreamingSession
 from app.speech.words import count_words
@@ -56,6 +58,7 @@ def test_buffered_session_keeps_the_audio_whole() -> None:
     assert len(rec.sentences[0].audio.pcm) == sum(n for _, n in sent)
 
 
+@pytest.mark.expected_log(r"^streaming session failed: .*\[voice-exploded\]$")
 def test_error_event_reaches_on_error_then_done() -> None:
     with running(options=EngineOptions(synthesize=exploding_synthesizer)) as engine:
         rec = Recorder()
@@ -68,6 +71,7 @@ def test_error_event_reaches_on_error_then_done() -> None:
     assert "exploded" in rec.errors[0].message
 
 
+@pytest.mark.expected_log(r"^streaming session failed: .*close code 4000.*\[stream-closed\]$")
 def test_close_before_finished_is_an_error_naming_the_close_code() -> None:
     with running(ClosesBeforeFinished) as engine:
         rec = Recorder()
@@ -135,6 +139,7 @@ def test_last_sentence_is_never_lost() -> None:
     assert rec.done == 1
 
 
+@pytest.mark.expected_log(r"^streaming session failed: .*HTTP 401.*\[auth-failed\]$")
 def test_token_is_required_when_the_engine_has_one() -> None:
     with running(options=EngineOptions(token="s3cret")) as engine:
         refused, accepted = Recorder(), Recorder()
@@ -148,6 +153,7 @@ def test_token_is_required_when_the_engine_has_one() -> None:
     assert not accepted.errors and len(accepted.sentences) == 1
 
 
+@pytest.mark.expected_log(r"^streaming session failed: cannot reach .*\[provider-unreachable\]$")
 def test_unreachable_server_is_a_clear_error() -> None:
     with running() as engine:
         url = engine.url
@@ -158,6 +164,7 @@ def test_unreachable_server_is_a_clear_error() -> None:
     assert rec.errors[0].reason == "provider-unreachable" and rec.done == 1
 
 
+@pytest.mark.expected_log(r"^streaming session failed: .*'xx_XX-nobody'.*\[unknown-voice\]$")
 def test_unknown_voice_is_an_error_event_from_the_engine() -> None:
     with running() as engine:
         rec = Recorder()
