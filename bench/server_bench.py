@@ -210,7 +210,10 @@ def main() -> None:
         rate = asyncio.run(load(proxy_url, token, args.load, args.concurrency))
         direct_rate = asyncio.run(load(upstream_url, "", args.load, args.concurrency))
 
-        ms = lambda v: v * 1000  # noqa: E731
+
+        def ms(seconds: float) -> float:
+            return seconds * 1000
+
         print(
             f"time to first audio, {args.sessions} sessions on each path, alternating "
             "(connect -> first audio byte)"

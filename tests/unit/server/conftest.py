@@ -105,7 +105,7 @@ def make_stack(store: Store) -> StackFactory:
         engine_options: EngineOptions | None = None,
         upstream_url: str | None = None,
         builtin: EngineOptions | None = None,
-        **limits: object,
+        **limits: Any,
     ) -> Iterator[Stack]:
         with ExitStack() as stack:
             upstream = None
@@ -130,7 +130,7 @@ def make_stack(store: Store) -> StackFactory:
                 tracer_provider=provider,
                 builtin=builtin,
                 limits=Limits(**limits),
-            )  # type: ignore[arg-type]
+            )
             server = stack.enter_context(RunningServer(create_app(options)))
             yield Stack(server, store, token, user, upstream, exporter)
 

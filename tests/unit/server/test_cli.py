@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
@@ -13,7 +14,7 @@ from app.server.db import open_database
 from app.server.store import Store
 
 
-def run_json(capsys: pytest.CaptureFixture[str], *argv: str) -> dict:
+def run_json(capsys: pytest.CaptureFixture[str], *argv: str) -> Any:
     assert main(list(argv)) == 0
     return json.loads(capsys.readouterr().out)
 
@@ -77,7 +78,8 @@ def test_seed_streaming_tts_writes_upstream_and_rate(
     engine = open_database(db_url)
     try:
         store = Store(engine)
-        assert store.get_config(STREAMING_TTS_UPSTREAM)["auth"] == "secret"
+        upstream = store.get_config(STREAMING_TTS_UPSTREAM)
+        assert upstream is not None and upstream["auth"] == "secret"
         assert store.get_config(BILLING_RATE) == {"flux_per_100_words": 3}
     finally:
         engine.dispose()

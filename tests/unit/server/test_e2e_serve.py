@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from typing import Any
 
 import pytest
 
@@ -30,7 +31,7 @@ REPLY = [
 ]
 
 
-def _cli(capsys: pytest.CaptureFixture[str], *argv: str) -> object:
+def _cli(capsys: pytest.CaptureFixture[str], *argv: str) -> Any:
     assert main(list(argv)) == 0
     return json.loads(capsys.readouterr().out)
 

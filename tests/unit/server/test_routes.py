@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 import httpx
 import pytest
 from openapi_spec_validator import validate
+from starlette.applications import Starlette
 from starlette.routing import Route, WebSocketRoute
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import ClientConnection, connect
@@ -37,7 +38,7 @@ def test_stream_forwards_in_order_and_bills(make_stack: StackFactory) -> None:
         sent = s.upstream.engine.sent  # type: ignore[union-attr]
         assert names.count("sentence.start") == names.count("sentence.end") == len(sent) >= 3
         # every sentence's audio arrived between its start and end, in the upstream's order
-        index, per_sentence = 0, []
+        index, per_sentence = 0, list[int]()
         for frame in t.frames:
             if isinstance(frame, bytes):
                 per_sentence[-1] += len(frame)
@@ -68,7 +69,9 @@ def test_token_in_first_frame(make_stack: StackFactory) -> None:
 )
 def test_bad_or_missing_token_closes_4401(make_stack: StackFactory, how: str) -> None:
     with make_stack() as s:
-        url, token, via, first = s.server.ws_url, s.token + "x", "header", None
+        url, via = s.server.ws_url, "header"
+        token: str | None = s.token + "x"
+        first: str | None = None
         if how == "missing":
             token = None
             first = json.dumps({"event": "start", "model": "", "voice": ""})
@@ -389,7 +392,7 @@ def test_openapi_document_is_valid_and_lists_every_route(make_stack: StackFactor
     with make_stack() as s:
         doc = httpx.get(f"{s.server.http}/openapi.json").json()
         validate(doc)
-        app = s.server.server.config.app
+        app: Starlette = s.server.server.config.app  # type: ignore[assignment]
         served = {
             r.path
             for r in app.routes
