@@ -10,9 +10,9 @@ SQLite file under the data dir) and migrates the schema before use.
 from __future__ import annotations
 
 import argparse
-import functools
 import json
-from collections.abc import Callable
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Engine
@@ -126,22 +126,19 @@ def _engine(ctx: AppContext) -> Engine:
     return open_database(getattr(ctx.args, "db", None) or default_url(ctx.paths))
 
 
-def _with_store(command: Callable[[AppContext, Store], int]) -> Callable[[AppContext], int]:
-    """Open the database for one command and close its pool after it.
+@contextmanager
+def _opened_store(ctx: AppContext) -> Iterator[Store]:
+    """The database for one command; its pool is closed when the command is done.
 
     A pool left open holds its PostgreSQL connections until the interpreter tears them
     down, which an embedding process (the tests, a long-lived shell) sees as a leak.
+    Commands check their own arguments before opening it (and migrating the schema).
     """
-
-    @functools.wraps(command)
-    def run(ctx: AppContext) -> int:
-        engine = _engine(ctx)
-        try:
-            return command(ctx, Store(engine))
-        finally:
-            engine.dispose()
-
-    return run
+    engine = _engine(ctx)
+    try:
+        yield Store(engine)
+    finally:
+        engine.dispose()
 
 
 def _out(ctx: AppContext, data: dict[str, Any], human: str) -> int:
@@ -190,15 +187,15 @@ def _uvicorn_level(ctx: AppContext) -> str:
     return str(getattr(ctx.args, "log_level", "info") or "info")
 
 
-@_with_store
-def _token_create(ctx: AppContext, store: Store) -> int:
+def _token_create(ctx: AppContext) -> int:
     args = ctx.args
     if args.flux < 0:
         raise ServerError("--flux must be 0 or more", reason="bad-flux")
-    token, user = store.create_token(args.user)
-    if args.flux:
-        user = store.grant(args.user, args.flux)
-    analytics = ServerAnalytics(AnalyticsConfig.parse(store.get_config(ANALYTICS)))
+    with _opened_store(ctx) as store:
+        token, user = store.create_token(args.user)
+        if args.flux:
+            user = store.grant(args.user, args.flux)
+        analytics = ServerAnalytics(AnalyticsConfig.parse(store.get_config(ANALYTICS)))
     analytics.capture(user.public_id, TokenCreated(flux_granted=args.flux))
     analytics.shutdown()
     return _out(
@@ -208,15 +205,15 @@ def _token_create(ctx: AppContext, store: Store) -> int:
     )
 
 
-@_with_store
-def _token_revoke(ctx: AppContext, store: Store) -> int:
-    count = store.revoke_tokens(ctx.args.user)
+def _token_revoke(ctx: AppContext) -> int:
+    with _opened_store(ctx) as store:
+        count = store.revoke_tokens(ctx.args.user)
     return _out(ctx, {"ok": True, "revoked": count}, f"revoked {count} token(s) of {ctx.args.user}")
 
 
-@_with_store
-def _flux_grant(ctx: AppContext, store: Store) -> int:
-    user = store.grant(ctx.args.user, ctx.args.amount)
+def _flux_grant(ctx: AppContext) -> int:
+    with _opened_store(ctx) as store:
+        user = store.grant(ctx.args.user, ctx.args.amount)
     return _out(
         ctx,
         {"ok": True, "user": user.name, "flux": user.flux},
@@ -224,17 +221,17 @@ def _flux_grant(ctx: AppContext, store: Store) -> int:
     )
 
 
-@_with_store
-def _flux_balance(ctx: AppContext, store: Store) -> int:
-    user = store.user(ctx.args.user)
+def _flux_balance(ctx: AppContext) -> int:
+    with _opened_store(ctx) as store:
+        user = store.user(ctx.args.user)
     return _out(
         ctx, {"ok": True, "user": user.name, "flux": user.flux}, f"{user.name}: {user.flux} flux"
     )
 
 
-@_with_store
-def _ledger(ctx: AppContext, store: Store) -> int:
-    rows = store.ledger(ctx.args.user, ctx.args.limit)
+def _ledger(ctx: AppContext) -> int:
+    with _opened_store(ctx) as store:
+        rows = store.ledger(ctx.args.user, ctx.args.limit)
     if ctx.args.json:
         print(json.dumps([{**r.__dict__, "created_at": r.created_at.isoformat()} for r in rows]))
         return 0
@@ -250,20 +247,20 @@ def _ledger(ctx: AppContext, store: Store) -> int:
     return 0
 
 
-@_with_store
-def _seed(ctx: AppContext, store: Store) -> int:
+def _seed(ctx: AppContext) -> int:
     args = ctx.args
     upstream = Upstream.parse(
         {"url": args.url, "provider": args.provider, "model": args.model, "auth": args.auth}
     )
-    store.set_config(STREAMING_TTS_UPSTREAM, upstream.to_json())
-    if args.rate is not None:
-        store.set_config(
-            BILLING_RATE, BillingRate.parse({"flux_per_100_words": args.rate}).to_json()
-        )
-    elif store.get_config(BILLING_RATE) is None:
-        store.set_config(BILLING_RATE, BillingRate().to_json())
-    rate = BillingRate.parse(store.get_config(BILLING_RATE))
+    with _opened_store(ctx) as store:
+        store.set_config(STREAMING_TTS_UPSTREAM, upstream.to_json())
+        if args.rate is not None:
+            store.set_config(
+                BILLING_RATE, BillingRate.parse({"flux_per_100_words": args.rate}).to_json()
+            )
+        elif store.get_config(BILLING_RATE) is None:
+            store.set_config(BILLING_RATE, BillingRate().to_json())
+        rate = BillingRate.parse(store.get_config(BILLING_RATE))
     return _out(
         ctx,
         {
@@ -276,11 +273,11 @@ def _seed(ctx: AppContext, store: Store) -> int:
     )
 
 
-@_with_store
-def _config_show(ctx: AppContext, store: Store) -> int:
-    entries = {
-        key: store.get_config(key) for key in (STREAMING_TTS_UPSTREAM, BILLING_RATE, ANALYTICS)
-    }
+def _config_show(ctx: AppContext) -> int:
+    with _opened_store(ctx) as store:
+        entries = {
+            key: store.get_config(key) for key in (STREAMING_TTS_UPSTREAM, BILLING_RATE, ANALYTICS)
+        }
     for value in entries.values():
         if isinstance(value, dict) and value.get("auth"):
             value["auth"] = "***"
@@ -293,8 +290,7 @@ def _config_show(ctx: AppContext, store: Store) -> int:
     )
 
 
-@_with_store
-def _config_set(ctx: AppContext, store: Store) -> int:
+def _config_set(ctx: AppContext) -> int:
     args = ctx.args
     try:
         value = json.loads(args.value)
@@ -306,5 +302,6 @@ def _config_set(ctx: AppContext, store: Store) -> int:
         ANALYTICS: AnalyticsConfig.parse,
     }[args.key]
     parser(value)  # refuses an invalid entry before it is stored
-    store.set_config(args.key, value)
+    with _opened_store(ctx) as store:
+        store.set_config(args.key, value)
     return _out(ctx, {"ok": True, "key": args.key}, f"{args.key} set")
