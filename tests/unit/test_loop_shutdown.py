@@ -26,14 +26,19 @@ async def _wait_closed(ws: ServerConnection) -> None:
     await ws.wait_closed()
 
 
-async def _serve() -> Server:
-    return await serve(_wait_closed, "127.0.0.1", 0)
+def _listening() -> tuple[asyncio.AbstractEventLoop, Server, int]:
+    """A private loop with a websockets server on it, as the bridge and the engine run."""
+
+    async def start() -> Server:
+        return await serve(_wait_closed, "127.0.0.1", 0)
+
+    loop = asyncio.new_event_loop()
+    server = loop.run_until_complete(start())
+    return loop, server, int(server.sockets[0].getsockname()[1])
 
 
 def test_a_connection_still_in_its_handshake_is_answered_and_released() -> None:
-    loop = asyncio.new_event_loop()
-    server = loop.run_until_complete(_serve())
-    port = server.sockets[0].getsockname()[1]
+    loop, server, port = _listening()
     answers: list[bytes] = []
 
     def late_client(client: socket.socket) -> None:
@@ -60,9 +65,7 @@ def test_a_connection_still_in_its_handshake_is_answered_and_released() -> None:
 
 
 def test_an_open_connection_is_closed_and_released() -> None:
-    loop = asyncio.new_event_loop()
-    server = loop.run_until_complete(_serve())
-    port = server.sockets[0].getsockname()[1]
+    loop, server, port = _listening()
     frames: list[bytes] = []
 
     def client_hangs_up_on_close(client: socket.socket) -> None:
@@ -90,9 +93,7 @@ def test_a_connection_waiting_to_be_accepted_as_the_server_closes_is_not_leaked(
     that moment; without stop_accepting the accepted transport fails CPython 3.11's
     ``Server._attach`` assertion and its socket leaks.
     """
-    loop = asyncio.new_event_loop()
-    server = loop.run_until_complete(_serve())
-    port = server.sockets[0].getsockname()[1]
+    loop, server, port = _listening()
 
     async def close() -> None:
         await stop_accepting(server.server)
