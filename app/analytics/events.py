@@ -69,9 +69,11 @@ class AvatarApplied(Event):
 
 @dataclass(frozen=True)
 class SpeechSessionStarted(Event):
+    """``transport`` is the adapter that really ran (a fallback shows as "segmenter")."""
+
     name: ClassVar[str] = "speech session started"
-    transport: Literal["rest", "bidirectional-ws"]
-    provider_kind: str
+    transport: Literal["segmenter", "streaming"]
+    provider: str
 
 
 @dataclass(frozen=True)

@@ -163,9 +163,11 @@ class Shell:
             self.show_settings()
 
     def _speech_started(self, transport: str, provider: str) -> None:
-        if transport in ("rest", "bidirectional-ws"):
+        if transport in ("segmenter", "streaming"):
             self.analytics.capture(SpeechSessionStarted(transport=transport,  # type: ignore[arg-type]
-                                                        provider_kind=provider))
+                                                        provider=provider))
+        else:
+            log.ui.info("speech session with unknown transport %r not reported", transport)
 
     def _model_imported(self, result: ImportResult) -> None:
         entry = result.entry

@@ -16,22 +16,34 @@ from app.stage.service import StageService
 from app.ui.stage_link import ApplyOutcome, StageLink
 from app.ui.stage_page import StagePage
 from tests.conftest import real_vrm_files
+from tests.unit.analytics.test_client import Receiver
 
 pytestmark = [pytest.mark.godot, pytest.mark.e2e]
 
 
 @pytest.fixture
-def link(qtbot: QtBot, data_dir: DataPaths, godot_runtime: Runtime) -> Iterator[StageLink]:
+def receiver() -> Iterator[Receiver]:
+    built = Receiver()
+    yield built
+    built.server.shutdown()
+    built.server.server_close()
+
+
+@pytest.fixture
+def link(
+    qtbot: QtBot, data_dir: DataPaths, godot_runtime: Runtime, receiver: Receiver
+) -> Iterator[StageLink]:
     store = SettingsStore(data_dir.settings_file)
     service = StageService(data_dir, store, headless=True, runtime=godot_runtime)
     built = StageLink(service, ModelLibrary(data_dir.models_dir),
-                      Analytics(AnalyticsConfig("denied", "", "", "")))
+                      Analytics(AnalyticsConfig("granted", "install-3", "phc_e2e", receiver.url)))
     yield built
     built.stop()
+    built.analytics.shutdown()
 
 
 def test_selecting_in_the_shell_shows_the_avatar_and_the_page_follows(
-    qtbot: QtBot, link: StageLink
+    qtbot: QtBot, link: StageLink, receiver: Receiver
 ) -> None:
     page = StagePage(link)
     qtbot.addWidget(page)
@@ -58,6 +70,12 @@ def test_selecting_in_the_shell_shows_the_avatar_and_the_page_follows(
                           check_params_cb=lambda state, _reason: state == "stopped"):
         link.toggle()
     assert page.state_label.text() == "Stopped" and page.start_button.isEnabled()
+
+    link.analytics.shutdown()  # flush: both applies were reported, without titles or names
+    applied = [e for e in receiver.events() if e["event"] == "avatar applied"]
+    assert [e["properties"]["ok"] for e in applied] == [True, True]
+    assert all(e["properties"]["import_ms"] >= 0 for e in applied)
+    assert imported.title not in str(receiver.requests)
 
 
 def test_an_unknown_model_is_reported_with_its_reason(qtbot: QtBot, link: StageLink) -> None:

@@ -85,7 +85,7 @@ def test_granted_sends_typed_events_and_identify(receiver: Receiver) -> None:
     analytics.capture(ModelImported(vrm_version="0.x", size_bucket=size_bucket(3 << 20)))
     analytics.capture(AvatarApplied(import_ms=42, ok=True))
     analytics.identify("person-7")
-    analytics.capture(SpeechSessionStarted(transport="bidirectional-ws", provider_kind="streaming"))
+    analytics.capture(SpeechSessionStarted(transport="streaming", provider="streaming"))
     analytics.capture(ShortcutRegistered(ok=False, backend="x11", reason="conflict"))
     analytics.shutdown()
     events = receiver.events()

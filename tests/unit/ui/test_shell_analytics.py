@@ -62,3 +62,21 @@ def test_a_model_import_is_reported_only_with_consent(
     assert "cryptovoxels" not in str(events)  # never a file name or title
     names = {e["event"] for e in events}
     assert "shortcut registered" in names  # the app actions were bound at start
+
+
+def test_a_speech_session_is_reported_with_its_transport_and_provider(
+    qtbot: QtBot, data_dir: DataPaths, receiver: Receiver
+) -> None:
+    shell = _shell(data_dir, receiver, "granted")
+    qtbot.addWidget(shell.window)
+    try:
+        session = shell.speaker.begin()  # the offline default: piper through the segmenter
+        session.append_text("A secret sentence the user typed.")
+        session.cancel("test")
+    finally:
+        shell.shutdown()
+    started = [e for e in receiver.events() if e["event"] == "speech session started"]
+    assert [(e["properties"]["transport"], e["properties"]["provider"]) for e in started] == [
+        ("segmenter", "piper")
+    ]
+    assert "secret" not in str(receiver.requests)  # never the text
