@@ -4,7 +4,9 @@
 utterance; "rest" (the default) uses the segmenter adapter. A streaming provider
 still falls back to the segmenter adapter when its snapshot names no voice (then the
 offline default voice speaks, so the user still hears something) or when playback
-is unavailable (then each chunk is synthesised over its own socket).
+is unavailable (then each chunk is synthesised over its own socket). A provider whose
+definition names a ``fallback`` (the offline voice names espeak-ng) is wrapped so the
+backup speaks when its voice cannot load.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from dataclasses import dataclass
 
 from app import log
 from app.speech.providers.base import Provider, ProviderConfig
+from app.speech.providers.fallback import FallbackProvider
 from app.speech.registry import DEFAULT_PROVIDER, ProviderRegistry
 from app.speech.segmenter import SegmenterOptions
 from app.speech.segmenter_session import SegmenterSession
@@ -79,4 +82,7 @@ def create_session(
         )
     provider_config = config if choice.provider_id == provider_id else ProviderConfig()
     provider: Provider = registry.create(choice.provider_id, provider_config)
+    backup_id = registry.definition(choice.provider_id).capabilities.get("fallback")
+    if backup_id:
+        provider = FallbackProvider(provider, lambda: registry.create(backup_id, ProviderConfig()))
     return SegmenterSession(provider, callbacks, segmenter_options)

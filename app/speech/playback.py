@@ -23,6 +23,8 @@ from app.speech.sinks import AudioSink
 
 __all__ = ["Playback", "PlayedItem"]
 
+_CUT_GRACE_S = 1.0  # a cut takes one lip-sync frame; this only bounds a stuck sink
+
 
 @dataclass(frozen=True)
 class PlayedItem:
@@ -94,12 +96,17 @@ class Playback:
         return self._idle.wait(timeout)
 
     def close(self, *, drain: bool = True, timeout: float | None = 30.0) -> None:
+        """Drain for at most ``timeout`` seconds, then cut: quitting never hangs on a long reply."""
         if not drain:
             self.stop_all()
         with self._cond:
             self._closing = True
             self._cond.notify()
         self._thread.join(timeout)
+        if self._thread.is_alive():
+            log.speech.info("playback still busy after %s s: cutting it off", timeout)
+            self.stop_all()
+            self._thread.join(_CUT_GRACE_S)
         self.sink.close()
 
     # -- player thread ---------------------------------------------------------------------

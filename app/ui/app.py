@@ -59,6 +59,8 @@ __all__ = ["Shell", "run_app"]
 
 #: How often Python gets the chance to run signal handlers while Qt's loop runs.
 SIGNAL_POLL_MS = 250
+#: Quit lets the sentence already playing finish for at most this long, then cuts it.
+QUIT_DRAIN_S = 3.0
 
 
 class Shell:
@@ -220,18 +222,21 @@ class Shell:
             self.actions.show_stage_requested.emit()
 
     def shutdown(self) -> None:
-        """Quit order: stop talking, release the keys, stop Godot, then flush analytics."""
+        """Quit order: vanish, finish the words already queued, release keys, stop Godot, flush.
+
+        The window and tray go first so the bounded drain never looks like a frozen app.
+        """
         app = QApplication.instance()
         if app is not None:
             app.removeEventFilter(self.key_feeder)
-        self.speaker.close(drain=False)
-        self.playback.close(drain=False)
+        self.window.hide()
+        if self.tray is not None:
+            self.tray.hide()
+        self.speaker.close(drain=True, timeout=QUIT_DRAIN_S)  # cancels, then drains the queue
         self.shortcuts.close()
         self.stage.stop()
         self.analytics.shutdown()
         self.models_page.shutdown()
-        if self.tray is not None:
-            self.tray.hide()
 
 
 def run_app(context: AppContext) -> int:

@@ -27,7 +27,7 @@ DEFINITION: Final = ProviderDefinition(
     id="piper",
     name="Piper (offline)",
     description="Natural neural voice that runs on this computer; no account, no network.",
-    capabilities={"speech": {"transport": "rest"}, "offline": True},
+    capabilities={"speech": {"transport": "rest"}, "offline": True, "fallback": "espeak-ng"},
 )
 
 DEFAULT_VOICE: Final = "en_US-joe-medium"

@@ -3,11 +3,17 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
+from app.errors import SpeechError
+from app.speech.audio import Audio
 from app.speech.factory import choose_adapter, create_session
-from app.speech.providers.base import ProviderConfig
+from app.speech.providers.base import ProviderConfig, ProviderDefinition
+from app.speech.providers.espeak import EspeakProvider
+from app.speech.providers.fallback import FallbackProvider
 from app.speech.providers.piper import PiperProvider
 from app.speech.providers.streaming import StreamingProvider
-from app.speech.registry import default_registry
+from app.speech.registry import ProviderRegistry, default_registry
 from app.speech.segmenter_session import SegmenterSession
 from app.speech.streaming_session import StreamingSession
 from tests.unit.speech.engines import Recorder, running
@@ -51,7 +57,9 @@ def test_streaming_without_a_voice_falls_back_to_the_offline_voice() -> None:
         ProviderConfig(base_url="ws://127.0.0.1:9"),
         callbacks=rec.callbacks(),
     )
-    assert isinstance(session, SegmenterSession) and isinstance(session.provider, PiperProvider)
+    assert isinstance(session, SegmenterSession)
+    assert isinstance(session.provider, FallbackProvider)
+    assert isinstance(session.provider.primary, PiperProvider)
     session.append_text("Still heard.")
     assert session.end(60)
     assert rec.sentences and not rec.errors
@@ -75,6 +83,56 @@ def test_streaming_without_playback_synthesises_chunk_by_chunk_over_the_socket()
         assert engine.engine.sessions_finished == 2  # one socket per chunk
     assert [s.text for s in rec.sentences] == ["Hi.", "Two chunks here."]
     assert all(rms(s.audio) > 0.02 for s in rec.sentences)
+
+
+def test_a_provider_without_declared_capabilities_speaks_over_rest() -> None:
+    bare = ProviderDefinition(id="bare", name="Bare", description="declares nothing")
+    assert bare.transport == "rest"
+    registry = ProviderRegistry()
+    registry.register(bare, EspeakProvider)
+    choice = choose_adapter(registry, "bare", ProviderConfig(voice="en"), playback_available=True)
+    assert (choice.adapter, choice.provider_id) == ("segmenter", "bare")
+    session = create_session(registry, "bare", ProviderConfig(voice="en"))
+    assert isinstance(session, SegmenterSession) and isinstance(session.provider, EspeakProvider)
+    session.cancel("test")
+
+
+@pytest.mark.expected_log(r"could not be loaded.*eSpeak NG speaks instead")
+def test_a_broken_offline_voice_hands_over_to_espeak(tmp_path: Path) -> None:
+    (tmp_path / "xx_XX-broken-medium.onnx").write_bytes(b"not an onnx model")
+    (tmp_path / "xx_XX-broken-medium.onnx.json").write_text('{"audio": {"sample_rate": 22050}}')
+    registry = default_registry(voice_dirs=(tmp_path,))
+    rec = Recorder()
+    session = create_session(
+        registry, "piper", ProviderConfig(voice="xx_XX-broken-medium"), callbacks=rec.callbacks()
+    )
+    session.append_text("The backup voice still speaks. Every sentence of it.")
+    assert session.end(60)
+    assert not rec.errors
+    spoken = " ".join(s.text for s in rec.sentences)
+    assert spoken == "The backup voice still speaks. Every sentence of it."
+    assert all(rms(s.audio) > 0.02 for s in rec.sentences)
+    assert isinstance(session, SegmenterSession)
+    provider = session.provider
+    assert isinstance(provider, FallbackProvider)
+    assert provider.fallback_reason == "voice-load-failed"
+    assert isinstance(provider.backup, EspeakProvider)
+
+
+def test_a_chunk_failure_that_is_not_the_voice_is_not_masked() -> None:
+    class Failing(PiperProvider):
+        def synthesize(self, text: str) -> Audio:
+            raise SpeechError("the text made the model fail", reason="synthesis-failed")
+
+    made: list[str] = []
+    def backup() -> EspeakProvider:
+        made.append("backup")
+        return EspeakProvider(ProviderConfig())
+
+    provider = FallbackProvider(Failing(ProviderConfig()), backup)
+    with pytest.raises(SpeechError) as caught:
+        provider.synthesize("hello")
+    assert caught.value.reason == "synthesis-failed" and made == []
 
 
 def test_no_code_outside_the_factory_branches_on_a_provider_id() -> None:

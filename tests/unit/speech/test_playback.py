@@ -101,6 +101,19 @@ def test_close_drains_the_queue() -> None:
     assert [(p.text, p.completed) for p in log.played] == [("a1", True), ("a2", True)]
 
 
+def test_a_drain_stops_at_its_deadline_and_cuts_the_rest() -> None:
+    log = Log()
+    player = Playback(NullSink(), on_played=log.on_played, on_mouth=log.on_mouth)
+    player.enqueue("a", tone(0.2), "short")
+    player.enqueue("a", tone(5.0), "long")
+    player.enqueue("a", tone(1.0), "never")
+    start = time.monotonic()
+    player.close(drain=True, timeout=0.5)
+    assert time.monotonic() - start < 1.0
+    assert [(p.text, p.completed) for p in log.played] == [("short", True), ("long", False)]
+    assert log.mouth[-1][1] == 0.0, "the mouth closes when the voice is cut"
+
+
 def test_lip_sync_follows_loudness_at_the_frame_rate() -> None:
     log = Log()
     player = Playback(NullSink(), on_mouth=log.on_mouth, fps=50)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -11,7 +12,7 @@ from app.cli import build_parser
 from app.context import AppContext
 from app.paths import DataPaths
 from app.speech.lipsync import MOUTH_EXPRESSION
-from app.ui.app import Shell
+from app.ui.app import QUIT_DRAIN_S, Shell
 from tests.unit.ui.conftest import NO_TRAY
 from tests.xvfb import running_xvfb
 
@@ -73,3 +74,26 @@ def _assert_bindings_listed(shell: Shell) -> None:
     shown = sorted(cell.text() for cell in cells if cell is not None)
     assert len(shown) == table.rowCount()
     assert shown == held
+
+
+def test_quitting_mid_reply_cancels_it_and_drains_within_the_bound(
+    qtbot: QtBot, data_dir: DataPaths
+) -> None:
+    context = AppContext.from_args(build_parser().parse_args(["--data-dir", str(data_dir.root)]))
+    shell = Shell(context, context.settings.load())
+    qtbot.addWidget(shell.window)
+    shell.window.show()
+    mouth: list[float] = []
+    shell.stage.set_expression = lambda name, weight: mouth.append(weight)  # type: ignore[method-assign]
+    session = shell.speaker.say(
+        "Here is the start. " + "This reply goes on for a long while, sentence after sentence. " * 6
+    )
+    qtbot.waitUntil(lambda: not shell.playback.wait_idle(0), timeout=30_000)  # audio is playing
+    started = time.monotonic()
+    shell.shutdown()
+    took = time.monotonic() - started
+    assert took < QUIT_DRAIN_S + 2.0, f"quit took {took:.1f} s"
+    assert session.state in ("cancelled", "done")
+    assert not shell.window.isVisible()
+    assert not shell.playback.available
+    assert mouth and mouth[-1] == 0.0, "the mouth moved and is left closed"

@@ -1,0 +1,54 @@
+"""A provider that hands over to a backup voice when its own voice cannot load.
+
+The offline neural voice is the default, so a missing or broken voice file would
+otherwise leave the companion mute. Its definition names a ``fallback`` provider
+(espeak-ng, always installed); the first time the primary voice fails for a reason
+that will not fix itself, the backup speaks that chunk and the rest of the session.
+Failures of the text itself (a synthesis error on one chunk) are not masked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Final
+
+from app import log
+from app.errors import SpeechError
+from app.speech.audio import Audio
+from app.speech.providers.base import Provider, VoiceInfo
+
+__all__ = ["FALLBACK_REASONS", "FallbackProvider"]
+
+#: A voice that is not installed or does not load stays so for the whole session.
+FALLBACK_REASONS: Final = frozenset({"voice-missing", "voice-load-failed", "unknown-voice"})
+
+
+class FallbackProvider:
+    def __init__(self, primary: Provider, make_backup: Callable[[], Provider]) -> None:
+        self.primary = primary
+        self.definition = primary.definition
+        self.config = primary.config
+        self._make_backup = make_backup
+        self.backup: Provider | None = None
+        #: why the backup speaks (a SpeechError reason), or None while the primary does
+        self.fallback_reason: str | None = None
+
+    def voices(self) -> list[VoiceInfo]:
+        return self.primary.voices()
+
+    def models(self) -> list[str]:
+        return self.primary.models()
+
+    def synthesize(self, text: str) -> Audio:
+        if self.backup is None:
+            try:
+                return self.primary.synthesize(text)
+            except SpeechError as exc:
+                if exc.reason not in FALLBACK_REASONS:
+                    raise
+                backup = self._make_backup()
+                log.speech.warning(
+                    "%s [%s]; %s speaks instead", exc.message, exc.reason, backup.definition.name
+                )
+                self.backup, self.fallback_reason = backup, exc.reason
+        return self.backup.synthesize(text)
