@@ -131,9 +131,9 @@ class SpeechPage(QWidget):
             line = combo.lineEdit()
             if line is not None:
                 line.editingFinished.connect(self._save)
+        for edit in (self.server_url, self.server_key):
+            edit.editingFinished.connect(self._server_edited)
         for edit in (
-            self.server_url,
-            self.server_key,
             self.chat_url,
             self.chat_model,
             self.chat_key,
@@ -236,6 +236,16 @@ class SpeechPage(QWidget):
         if self.speaker.apply_settings(new):
             self._set_status("Voice changed: the sentence in progress was stopped.")
         self.settings_changed.emit(new)
+
+    def _server_edited(self) -> None:
+        """A new server or token has other voices: list them, not the old server's."""
+        before = self.speaker.settings
+        self._save()
+        after = self.current_settings()
+        if (before.stream_url, before.stream_token, before.rest_base_url, before.rest_api_key) != (
+            after.stream_url, after.stream_token, after.rest_base_url, after.rest_api_key
+        ):
+            self.refresh_lists()
 
     def _provider_changed(self) -> None:
         if self._loading:

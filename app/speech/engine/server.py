@@ -5,9 +5,10 @@ other, while more text is still arriving; each goes out as ``sentence.start``, i
 audio in binary frames, ``sentence.end``. ``finish`` flushes the rest and ends with
 ``session.finished {usage: {text_words}}``. A client that segments itself sends
 ``extra_body: {"segment": false}`` and gets its text spoken as one request.
-``GET /api/voices`` on the same port
-lists the voices. An artificial per-request latency lets the benchmark imitate a
-remote synthesis service.
+``GET /api/voices`` on the same port lists the voices, also at the speech server's
+``/api/v1/audio/voices/streaming`` so a desktop pointed straight at the engine finds
+them where it looks on a server. An artificial per-request latency lets the benchmark
+imitate a remote synthesis service.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ Synthesizer = Callable[[str, str], Audio]
 
 WS_PATH: Final = "/api/v1/audio/speech/ws"
 VOICES_PATH: Final = "/api/voices"
+SERVER_VOICES_PATH: Final = "/api/v1/audio/voices/streaming"
 AUDIO_FRAME_BYTES: Final = 16384
 
 
@@ -116,7 +118,7 @@ class StreamingEngine:
 
     def _http(self, connection: ServerConnection, request: Request) -> Response | None:
         parts = urlsplit(request.path)
-        if parts.path == VOICES_PATH:
+        if parts.path in (VOICES_PATH, SERVER_VOICES_PATH):
             provider = parse_qs(parts.query).get("provider", [None])[0]
             body = json.dumps({"voices": list_voices(provider)}).encode()
             return Response(

@@ -17,6 +17,7 @@ from app.speech.speaker import Speaker
 from app.ui.audio_output import best_sink
 from app.ui.chat_panel import ChatPanel
 from app.ui.speech_page import PREVIEW_TEXT, SpeechPage
+from tests.unit.speech.engines import running
 from tests.unit.speech.local_http import serve_api
 from tests.unit.speech.wavcheck import rms
 
@@ -148,3 +149,27 @@ def qtbot_left() -> Any:
     from PySide6.QtCore import Qt
 
     return Qt.MouseButton.LeftButton
+
+
+def test_preview_streams_through_a_bidirectional_provider(
+    qtbot: QtBot, data_dir: DataPaths
+) -> None:
+    store = SettingsStore(data_dir.settings_file)
+    heard = Heard()
+    speaker = heard.speaker(SpeechSettings())
+    page = SpeechPage(store, speaker)
+    qtbot.addWidget(page)
+    with running() as engine:
+        page.provider.setCurrentIndex(page.provider.findData("streaming"))
+        page.server_url.setText(engine.url)
+        page.server_url.editingFinished.emit()
+        qtbot.waitUntil(lambda: page.voice.findData("en_US-joe-medium") >= 0, timeout=10000)
+        page.voice.setCurrentIndex(page.voice.findData("en_US-joe-medium"))
+        page.voice.activated.emit(page.voice.currentIndex())
+        qtbot.mouseClick(page.preview, qtbot_left())
+        qtbot.waitUntil(lambda: page.preview.isEnabled(), timeout=30000)
+        assert "Preview spoken" in page.status.text() and "streaming" in page.status.text()
+        assert engine.engine.sessions_finished == 1  # one socket for the whole preview
+    assert " ".join(s.text for _, s in heard.sentences) == PREVIEW_TEXT
+    assert all(rms(s.audio) > 0.03 for _, s in heard.sentences)
+    speaker.close(drain=False)
