@@ -31,6 +31,7 @@ from app.settings import LoadResult
 from app.settings.sections.speech import SpeechSettings
 from app.shortcuts.actions import ActionShortcuts
 from app.shortcuts.select import open_service
+from app.shortcuts.types import Result as ShortcutResult
 from app.shortcuts.types import TriggerEvent
 from app.speech.account import fetch_account
 from app.speech.lipsync import MOUTH_EXPRESSION, on_change
@@ -38,6 +39,7 @@ from app.speech.playback import Playback
 from app.speech.speaker import Speaker
 from app.stage.service import StageService
 from app.ui.actions import ShellActions
+from app.ui.app_shortcuts_page import AppShortcutsPage
 from app.ui.audio_output import best_sink
 from app.ui.chat_panel import ChatPanel
 from app.ui.gc_guard import GuiThreadCollector
@@ -117,9 +119,16 @@ class Shell:
         self.trigger_relay = TriggerRelay()
         self.shortcuts.subscribe(self.trigger_relay.forward)
         self.trigger_relay.triggered.connect(self._shortcut_triggered)
+        self.action_shortcuts = ActionShortcuts(self.shortcuts, context.settings)
+        info = self.shortcuts.info
+        self.app_shortcuts_page = AppShortcutsPage(
+            self.action_shortcuts, f"Backend: {info.name} — {info.why}")
+        self.window.add_page("Shortcuts", self.app_shortcuts_page)
         self.shortcuts_page = ShortcutsDevPage(self.shortcuts)
         self.window.add_page("Developer › Shortcuts", self.shortcuts_page)
         self._bind_action_shortcuts()
+        self.app_shortcuts_page.changed.connect(lambda *_: self.shortcuts_page.refresh_bindings())
+        self.outside.changed.connect(self._follow_shortcut_settings)
         self.key_feeder = InAppKeyFeeder(self.shortcuts)
         app = QApplication.instance()
         if app is not None:
@@ -146,7 +155,17 @@ class Shell:
         self.stage.select(self.context.settings.load().settings.models.selected)
 
     def _bind_action_shortcuts(self) -> None:
-        bound = ActionShortcuts(self.shortcuts, self.context.settings).bind_saved()
+        self._report_bound(self.action_shortcuts.bind_saved())
+
+    def _follow_shortcut_settings(self) -> None:
+        """``companion-stage shortcuts set/clear/reset`` changed the settings: follow them."""
+        results = self.action_shortcuts.follow_saved()
+        self._report_bound(results)
+        if results:
+            self.shortcuts_page.refresh_bindings()
+        self.app_shortcuts_page.follow_saved()
+
+    def _report_bound(self, bound: dict[str, ShortcutResult]) -> None:
         for action_id, result in bound.items():
             self.analytics.capture(ShortcutRegistered(ok=result.ok, backend=result.backend,
                                                       reason=result.reason or ""))
@@ -155,6 +174,7 @@ class Shell:
                     "warning", f"The shortcut for {action_id} does not work", result.message,
                     reason=result.reason,
                 )
+        self.app_shortcuts_page.show_bound(bound)
 
     def _shortcut_triggered(self, event: TriggerEvent, _emitted_at: float) -> None:
         if event.phase != "down":

@@ -9,7 +9,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -18,6 +18,7 @@ from app.shortcuts.select import open_service
 from app.shortcuts.service import ShortcutService
 from app.shortcuts.types import Binding, TriggerEvent
 from tests.unit.shortcuts.xserver import GrabbingClient
+from tests.unit.ui.conftest import NO_TRAY
 from tests.xvfb import XServer, running_xvfb
 
 if TYPE_CHECKING:
@@ -187,6 +188,25 @@ def test_cli_check_binds_for_a_second(xserver: XServer) -> None:
     assert taken["ok"] is False and taken["reason"] == "conflict"
 
 
+def test_cli_set_refuses_a_combination_another_application_holds(
+    xserver: XServer, tmp_path: Path
+) -> None:
+    def cli(*args: str) -> tuple[int, Any]:
+        out = subprocess.run(
+            [sys.executable, "-m", "app", "--data-dir", str(tmp_path), "shortcuts", *args,
+             "--json"], cwd=REPO, env=xserver.env(), capture_output=True, text=True, timeout=60)
+        return out.returncode, json.loads(out.stdout)
+
+    with GrabbingClient(xserver, "t", GrabbingClient.CONTROL | GrabbingClient.ALT) as other:
+        assert other.outcome == "grabbed"
+        code, refused = cli("set", "toggle-stage", "Ctrl+Alt+T")
+    assert code == 1 and refused["reason"] == "conflict"
+    code, saved = cli("set", "toggle-stage", "Ctrl+Alt+T")  # the other client is gone
+    assert code == 0 and "Checked: no other application holds it" in str(saved["message"])
+    code, listed = cli("list")
+    assert {r["id"]: r["accelerator"] for r in listed}["toggle-stage"] == "Ctrl+Alt+T"
+
+
 def _row(table: QTableWidget, row: int, columns: int) -> list[str]:
     items = [table.item(row, column) for column in range(columns)]
     assert None not in items, f"row {row} has empty cells"
@@ -301,3 +321,78 @@ def test_layout_change_moves_the_grab_to_the_new_key(service: ShortcutService,
         assert competitor.outcome == "grabbed"
     other.change_keyboard_mapping(j, rows)
     other.close()
+
+
+def test_the_shortcuts_page_rebinds_an_app_action_by_recording_keys(
+    qtbot: QtBot, service: ShortcutService, xserver: XServer, tmp_path: Path
+) -> None:
+    from PySide6.QtCore import Qt
+
+    from app.settings import SettingsStore
+    from app.shortcuts.actions import ActionShortcuts
+    from app.ui.app_shortcuts_page import AppShortcutsPage
+
+    store = SettingsStore(tmp_path / "settings.json")
+    actions = ActionShortcuts(service, store)
+    page = AppShortcutsPage(actions, "Backend: x11")
+    qtbot.addWidget(page)
+    page.show_bound(actions.bind_saved())
+    assert "Works system-wide (x11)" in page.statuses["toggle-stage"].text()
+    recorder = page.recorders["toggle-stage"]
+    assert recorder.text() == "CmdOrCtrl+Shift+K"
+    recorder_events = Recorder(service)
+
+    ctrl_alt = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier
+    with qtbot.waitSignal(page.changed, timeout=5000) as changed:
+        qtbot.keyClick(recorder, Qt.Key.Key_Shift, Qt.KeyboardModifier.ShiftModifier)  # ignored
+        qtbot.keyClick(recorder, Qt.Key.Key_T, ctrl_alt)
+    assert changed.args[1].ok and recorder.text() == "CmdOrCtrl+Alt+T"
+    assert store.load().settings.shortcuts.bindings["toggle-stage"] == "CmdOrCtrl+Alt+T"
+    xserver.xdotool("key", "ctrl+alt+t")
+    assert recorder_events.wait_for(1) == [("toggle-stage", "down")]
+
+    with GrabbingClient(xserver, "y", GrabbingClient.CONTROL | GrabbingClient.ALT) as other:
+        assert other.outcome == "grabbed"
+        with qtbot.waitSignal(page.changed, timeout=5000) as changed:
+            qtbot.keyClick(recorder, Qt.Key.Key_Y, ctrl_alt)
+    assert changed.args[1].reason == "conflict"
+    status = page.statuses["toggle-stage"].text()
+    assert "conflict" in status and "CmdOrCtrl+Alt+T is still in use" in status
+    assert recorder.text() == "CmdOrCtrl+Alt+T"  # the working one is shown, not the failed one
+
+    with qtbot.waitSignal(page.changed, timeout=5000):
+        qtbot.keyClick(recorder, Qt.Key.Key_Backspace)
+    assert recorder.text() == "" and "toggle-stage" not in {e.binding.id for e in service.list()}
+    with qtbot.waitSignal(page.changed, timeout=5000):
+        qtbot.mouseClick(page.default_buttons["toggle-stage"], Qt.MouseButton.LeftButton)
+    assert recorder.text() == "CmdOrCtrl+Shift+K"
+
+
+@NO_TRAY
+def test_the_running_shell_follows_a_shortcut_set_on_the_command_line(
+    qtbot: QtBot, xserver: XServer, tmp_path: Path
+) -> None:
+    from app.cli import build_parser
+    from app.context import AppContext
+    from app.ui.app import Shell
+
+    context = AppContext.from_args(build_parser().parse_args(["--data-dir", str(tmp_path)]))
+    shell = Shell(context, context.settings.load())
+    qtbot.addWidget(shell.window)
+    try:
+        def held() -> dict[str, str]:
+            return {e.binding.id: e.accelerator for e in shell.shortcuts.list()}
+
+        assert held()["open-settings"] == "CmdOrCtrl+Shift+Comma"
+        out = subprocess.run(
+            [sys.executable, "-m", "app", "--data-dir", str(tmp_path), "shortcuts", "set",
+             "open-settings", "Ctrl+Alt+O"], cwd=REPO, env=xserver.env(),
+            capture_output=True, text=True, timeout=60)
+        assert out.returncode == 0, out.stdout + out.stderr
+        qtbot.waitUntil(lambda: held().get("open-settings") == "Ctrl+Alt+O", timeout=5000)
+        assert shell.app_shortcuts_page.recorders["open-settings"].text() == "Ctrl+Alt+O"
+        listed = [shell.shortcuts_page.bindings_table.item(r, 1).text()  # type: ignore[union-attr]
+                  for r in range(shell.shortcuts_page.bindings_table.rowCount())]
+        assert "Ctrl+Alt+O" in listed
+    finally:
+        shell.shutdown()

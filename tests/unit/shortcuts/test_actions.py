@@ -76,3 +76,37 @@ def test_clear_and_reset(store: SettingsStore, service: ShortcutService) -> None
 def test_unknown_action_is_invalid(store: SettingsStore, service: ShortcutService) -> None:
     result = ActionShortcuts(service, store).rebind("launch-rockets", "Ctrl+R")
     assert result.reason == "invalid" and "toggle-stage" in result.message
+
+
+def test_a_change_made_outside_is_followed(store: SettingsStore,
+                                           service: ShortcutService) -> None:
+    actions = ActionShortcuts(service, store)
+    actions.bind_saved()
+    assert actions.follow_saved() == {}  # nothing changed: nothing touched
+    store.update(lambda s: s.shortcuts.bindings.update({"toggle-stage": "alt+KeyT",
+                                                         "open-settings": ""}))
+    results = actions.follow_saved()
+    assert results["toggle-stage"].ok and results.keys() == {"toggle-stage"}
+    assert _bound(service) == {"toggle-stage": "Alt+T"}
+
+
+def test_an_outside_change_that_cannot_be_bound_is_undone(store: SettingsStore,
+                                                          service: ShortcutService) -> None:
+    actions = ActionShortcuts(service, store)
+    actions.bind_saved()
+    assert service.register(Binding("someone-else", "Ctrl+Alt+T")).ok
+    store.update(lambda s: s.shortcuts.bindings.__setitem__("toggle-stage", "Ctrl+Alt+T"))
+    results = actions.follow_saved()
+    assert results["toggle-stage"].reason == "conflict"
+    assert _bound(service)["toggle-stage"] == "CmdOrCtrl+Shift+K"
+    assert actions.saved()["toggle-stage"] == "CmdOrCtrl+Shift+K", "settings tell the truth"
+
+
+def test_a_shortcut_that_failed_at_start_is_not_retried_or_lost(
+    store: SettingsStore, service: ShortcutService
+) -> None:
+    assert service.register(Binding("someone-else", "CmdOrCtrl+Shift+K")).ok
+    actions = ActionShortcuts(service, store)
+    assert actions.bind_saved()["toggle-stage"].reason == "conflict"
+    assert actions.follow_saved() == {}  # an unrelated settings change
+    assert actions.saved()["toggle-stage"] == "CmdOrCtrl+Shift+K"

@@ -78,7 +78,7 @@ def test_the_shell_has_every_page_and_runs_app_actions_from_shortcuts(
     from app.shortcuts.types import TriggerEvent
 
     assert shell.window.page_names() == [
-        "Models", "Stage", "Speech", "Chat", "Privacy", "Developer › Shortcuts"]
+        "Models", "Stage", "Speech", "Chat", "Privacy", "Shortcuts", "Developer › Shortcuts"]
     shell.window.hide()
     shell.trigger_relay.forward(TriggerEvent("open-settings", "up", 0.0))
     qtbot.wait(50)
