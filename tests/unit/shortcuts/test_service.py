@@ -87,3 +87,20 @@ def test_no_backend_gives_the_first_backends_reason() -> None:
     assert service.info.name == "none" and service.info.scope is None
     still_invalid = service.register(Binding("b", "Ctrl+"))
     assert still_invalid.reason == "invalid"  # bad input is named before the backend's state
+
+
+class _BareAssertingBackend(InAppBackend):
+    """A backend whose library fails the way ``keyboard`` does: a bare AssertionError."""
+
+    def grab(self, accelerator: object) -> None:
+        raise AssertionError
+
+
+@pytest.mark.expected_log(r"backend in-app failed to grab Ctrl\+Alt\+B")
+def test_an_unexpected_backend_error_becomes_a_reason_not_an_exception() -> None:
+    service = ShortcutService([_BareAssertingBackend()], why="test")
+    result = service.register(Binding("b", "Ctrl+Alt+B"))
+    assert not result.ok and result.reason == "backend-unavailable"
+    assert "failed: AssertionError" in result.message
+    assert service.list() == []
+    assert service.register(Binding("b", "Ctrl+Alt+B")).reason == "backend-unavailable"  # no leak
