@@ -59,6 +59,11 @@ class Analytics:
     def active(self) -> bool:
         return self._client is not None
 
+    @property
+    def distinct_id(self) -> str:
+        """Who events are sent as: the install id, or the person after :meth:`identify`."""
+        return self._distinct_id
+
     def capture(self, event: Event) -> None:
         if self._client is None:
             return

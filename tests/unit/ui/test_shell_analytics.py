@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 import pytest
 from pytestqt.qtbot import QtBot
 
-from app.cli import build_parser
+from app.cli import build_parser, main
 from app.context import AppContext
 from app.paths import DataPaths
 from app.settings import Settings
 from app.ui.app import Shell
 from tests.conftest import real_vrm_files
 from tests.unit.analytics.test_client import Receiver
+from tests.unit.server.procs import free_port, start, stop, wait_port
 from tests.unit.ui.conftest import NO_TRAY
 
 pytestmark = NO_TRAY
@@ -80,3 +82,33 @@ def test_a_speech_session_is_reported_with_its_transport_and_provider(
         ("segmenter", "piper")
     ]
     assert "secret" not in str(receiver.requests)  # never the text
+
+
+@pytest.mark.e2e
+def test_signing_in_to_a_speech_server_joins_the_install_to_its_person(
+    qtbot: QtBot, data_dir: DataPaths, receiver: Receiver, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = f"sqlite:///{data_dir.root / 'server.db'}"
+    assert main(["serve", "--db", db, "token", "create", "--user", "desk", "--json"]) == 0
+    token = json.loads(capsys.readouterr().out)["token"]
+    port = free_port()
+    server = start("serve", "--port", str(port), "--db", db, data_dir=data_dir.root)
+    shell = _shell(data_dir, receiver, "granted")
+    qtbot.addWidget(shell.window)
+    try:
+        wait_port(server, port)
+        page = shell.speech_page
+        page.provider.setCurrentIndex(page.provider.findData("streaming"))
+        page.server_url.setText(f"ws://127.0.0.1:{port}/api/v1/audio/speech/ws")
+        page.server_key.setText(token)
+        page.server_key.editingFinished.emit()  # the user tabs out: saved, signed in
+        qtbot.waitUntil(lambda: shell.analytics.distinct_id != "install-9", timeout=10_000)
+    finally:
+        shell.shutdown()
+        stop(server)
+    events = receiver.events()
+    alias = [e for e in events if e["event"] == "$create_alias"]
+    assert len(alias) == 1 and alias[0]["distinct_id"] == "install-9"
+    person = alias[0]["properties"]["alias"]
+    assert person == shell.analytics.distinct_id
+    assert person != token and token not in str(receiver.requests)
