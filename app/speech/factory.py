@@ -14,8 +14,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from app import log
+from app.errors import SpeechError
 from app.speech.providers.base import Provider, ProviderConfig
-from app.speech.providers.fallback import FallbackProvider
+from app.speech.providers.fallback import FallbackProvider, voice_for_language
 from app.speech.registry import DEFAULT_PROVIDER, ProviderRegistry
 from app.speech.segmenter import SegmenterOptions
 from app.speech.segmenter_session import SegmenterSession
@@ -84,5 +85,18 @@ def create_session(
     provider: Provider = registry.create(choice.provider_id, provider_config)
     backup_id = registry.definition(choice.provider_id).capabilities.get("fallback")
     if backup_id:
-        provider = FallbackProvider(provider, lambda: registry.create(backup_id, ProviderConfig()))
+        provider = FallbackProvider(provider, lambda: _backup(registry, backup_id, provider_config))
     return SegmenterSession(provider, callbacks, segmenter_options)
+
+
+def _backup(registry: ProviderRegistry, backup_id: str, config: ProviderConfig) -> Provider:
+    """The backup provider, speaking the language of the voice the user wanted."""
+    listing = registry.create(backup_id, ProviderConfig())
+    try:
+        voices = listing.voices()
+    except SpeechError as exc:  # its default voice still speaks
+        log.speech.info("cannot list %s voices: %s", backup_id, exc.message)
+        voices = []
+    return registry.create(
+        backup_id, ProviderConfig(voice=voice_for_language(config.voice, voices))
+    )

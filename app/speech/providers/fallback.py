@@ -17,10 +17,27 @@ from app.errors import SpeechError
 from app.speech.audio import Audio
 from app.speech.providers.base import Provider, VoiceInfo
 
-__all__ = ["FALLBACK_REASONS", "FallbackProvider"]
+__all__ = ["FALLBACK_REASONS", "FallbackProvider", "voice_for_language"]
 
 #: A voice that is not installed or does not load stays so for the whole session.
 FALLBACK_REASONS: Final = frozenset({"voice-missing", "voice-load-failed", "unknown-voice"})
+
+
+def voice_for_language(wanted: str, available: list[VoiceInfo]) -> str:
+    """The backup voice closest to the language of ``wanted`` ("" = the backup's default).
+
+    ``wanted`` is a piper id (``de_DE-thorsten-medium``) or a bare language (``fr``,
+    ``en-gb``): so a language the neural voice lacks is still spoken in that language.
+    """
+    ids = {v.id.lower(): v.id for v in available}
+    stem = wanted.split("-", 1)[0] if "_" in wanted else wanted
+    tag = stem.replace("_", "-").lower()
+    lang = tag.split("-", 1)[0]
+    for candidate in (tag, lang, f"{lang}-{lang}"):
+        if candidate and candidate in ids:
+            return ids[candidate]
+    regional = sorted(key for key in ids if lang and key.startswith(f"{lang}-"))
+    return ids[regional[0]] if regional else ""
 
 
 class FallbackProvider:

@@ -10,7 +10,7 @@ from app.speech.audio import Audio
 from app.speech.factory import choose_adapter, create_session
 from app.speech.providers.base import ProviderConfig, ProviderDefinition
 from app.speech.providers.espeak import EspeakProvider
-from app.speech.providers.fallback import FallbackProvider
+from app.speech.providers.fallback import FallbackProvider, voice_for_language
 from app.speech.providers.piper import PiperProvider
 from app.speech.providers.streaming import StreamingProvider
 from app.speech.registry import ProviderRegistry, default_registry
@@ -117,6 +117,35 @@ def test_a_broken_offline_voice_hands_over_to_espeak(tmp_path: Path) -> None:
     assert isinstance(provider, FallbackProvider)
     assert provider.fallback_reason == "voice-load-failed"
     assert isinstance(provider.backup, EspeakProvider)
+
+
+@pytest.mark.parametrize(("wanted", "chosen"), [
+    ("en_US-joe-medium", "en-us"),
+    ("en_GB-alan-low", "en-gb"),
+    ("de_DE-thorsten-medium", "de"),
+    ("fr", "fr-fr"),
+    ("pt_BR-faber-medium", "pt-br"),
+    ("ja", "ja"),
+    ("xx_XX-broken-medium", ""),
+    ("", ""),
+])
+def test_the_backup_speaks_the_language_of_the_wanted_voice(wanted: str, chosen: str) -> None:
+    espeak_voices = EspeakProvider(ProviderConfig()).voices()  # the real list of this machine
+    assert voice_for_language(wanted, espeak_voices) == chosen
+
+
+@pytest.mark.expected_log(r"piper voice 'fr' is not installed.*eSpeak NG speaks instead")
+def test_a_language_the_neural_voice_lacks_is_spoken_by_espeak_in_that_language() -> None:
+    rec = Recorder()
+    session = create_session(REGISTRY, "piper", ProviderConfig(voice="fr"),
+                             callbacks=rec.callbacks())
+    session.append_text("Bonjour tout le monde.")
+    assert session.end(60)
+    assert not rec.errors and rms(rec.sentences[0].audio) > 0.02
+    assert isinstance(session, SegmenterSession)
+    provider = session.provider
+    assert isinstance(provider, FallbackProvider) and provider.fallback_reason == "unknown-voice"
+    assert provider.backup is not None and provider.backup.config.voice == "fr-fr"
 
 
 def test_a_chunk_failure_that_is_not_the_voice_is_not_masked() -> None:
