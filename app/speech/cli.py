@@ -11,6 +11,7 @@ import argparse
 import contextlib
 import dataclasses
 import json
+import sys
 import threading
 import time
 from pathlib import Path
@@ -118,6 +119,7 @@ def _say(ctx: AppContext) -> int:
         "ok": True,
         "provider": settings.provider,
         "transport": session.transport,
+        "standIn": session.stand_in,
         "sentences": len(sentences),
         "seconds": round(audio.duration, 3),
         "sampleRate": audio.sample_rate,
@@ -128,6 +130,8 @@ def _say(ctx: AppContext) -> int:
         print(json.dumps(summary))
     elif args.out:
         print(f"wrote {args.out} ({audio.duration:.2f} s, {len(sentences)} sentences)")
+    if session.stand_in and not args.json:
+        print(f"note: {session.stand_in}", file=sys.stderr)
     return 0
 
 

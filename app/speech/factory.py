@@ -85,18 +85,23 @@ def create_session(
     provider: Provider = registry.create(choice.provider_id, provider_config)
     backup_id = registry.definition(choice.provider_id).capabilities.get("fallback")
     if backup_id:
-        provider = FallbackProvider(provider, lambda: _backup(registry, backup_id, provider_config))
+        provider = FallbackProvider(
+            provider, lambda reason: _backup(registry, backup_id, provider_config, reason))
     return SegmenterSession(provider, callbacks, segmenter_options)
 
 
-def _backup(registry: ProviderRegistry, backup_id: str, config: ProviderConfig) -> Provider:
-    """The backup provider, speaking the language of the voice the user wanted."""
+def _backup(
+    registry: ProviderRegistry, backup_id: str, config: ProviderConfig, reason: str
+) -> Provider | None:
+    """The backup provider in the wanted voice's language; None for a voice name it cannot
+    place (an unknown name is then reported as such, not spoken in some other voice)."""
     listing = registry.create(backup_id, ProviderConfig())
     try:
         voices = listing.voices()
     except SpeechError as exc:  # its default voice still speaks
         log.speech.info("cannot list %s voices: %s", backup_id, exc.message)
         voices = []
-    return registry.create(
-        backup_id, ProviderConfig(voice=voice_for_language(config.voice, voices))
-    )
+    voice = voice_for_language(config.voice, voices)
+    if reason == "unknown-voice" and config.voice and not voice:
+        return None
+    return registry.create(backup_id, ProviderConfig(voice=voice))

@@ -38,6 +38,10 @@ class SegmenterSession(TtsSession):
         self._worker = threading.Thread(target=self._run, name="tts-segmenter", daemon=True)
         self._worker.start()
 
+    @property
+    def stand_in(self) -> str | None:
+        return getattr(self.provider, "stand_in", None)
+
     def _push(self, chunks: list[Chunk]) -> None:
         for chunk in chunks:
             self._chunks.put(chunk)

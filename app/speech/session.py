@@ -63,6 +63,11 @@ class TtsSession(ABC):
     def state(self) -> SessionState:
         return self._state
 
+    @property
+    def stand_in(self) -> str | None:
+        """Who spoke instead of the chosen voice, and why (None: the chosen voice spoke)."""
+        return None
+
     def append_text(self, text: str) -> None:
         with self._lock:  # never let text slip in behind finish_input or cancel
             if text and self._state == "open":

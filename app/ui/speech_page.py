@@ -338,9 +338,10 @@ class SpeechPage(QWidget):
             elif session.state == "cancelled":
                 self._signals.previewed.emit(False, "Preview stopped.")
             else:
-                self._signals.previewed.emit(
-                    True, f"Preview spoken with {provider_name} ({session.transport})."
-                )
+                spoken = f"Preview spoken with {provider_name} ({session.transport})."
+                if session.stand_in:  # the chosen voice could not speak: say who did
+                    spoken = f"Preview spoken, but {session.stand_in}: check the voice."
+                self._signals.previewed.emit(True, spoken)
 
         threading.Thread(target=work, name="speech-preview", daemon=True).start()
 

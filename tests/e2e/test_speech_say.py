@@ -33,6 +33,7 @@ def test_say_out_writes_real_speech_with_the_offline_voice(tmp_path: Path) -> No
     assert done.returncode == 0, done.stderr
     summary = json.loads(done.stdout)
     assert summary["provider"] == "piper" and summary["transport"] == "segmenter"
+    assert summary["standIn"] is None
     assert summary["sentences"] == 3
     audio = wav_audio(out)
     assert audio.sample_rate == 22050
@@ -101,3 +102,12 @@ def test_speech_providers_and_voices_commands() -> None:
         check=True,
     )
     assert any(v["id"] == "en-us" for v in json.loads(voices.stdout))
+
+
+def test_say_in_a_language_the_neural_voice_lacks_falls_back_and_says_so(tmp_path: Path) -> None:
+    out = tmp_path / "bonjour.wav"
+    done = _say("Bonjour tout le monde.", "--voice", "fr", "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    assert "note: eSpeak NG spoke instead (unknown-voice)" in done.stderr
+    audio = wav_audio(out)
+    assert audio.duration > 0.5 and rms(audio) > 0.02

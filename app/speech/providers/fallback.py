@@ -4,7 +4,8 @@ The offline neural voice is the default, so a missing or broken voice file would
 otherwise leave the companion mute. Its definition names a ``fallback`` provider
 (espeak-ng, always installed); the first time the primary voice fails for a reason
 that will not fix itself, the backup speaks that chunk and the rest of the session.
-Failures of the text itself (a synthesis error on one chunk) are not masked.
+Failures of the text itself (a synthesis error on one chunk) are not masked, nor is a
+voice name that is neither installed nor a language the backup speaks (a typo).
 """
 
 from __future__ import annotations
@@ -41,7 +42,10 @@ def voice_for_language(wanted: str, available: list[VoiceInfo]) -> str:
 
 
 class FallbackProvider:
-    def __init__(self, primary: Provider, make_backup: Callable[[], Provider]) -> None:
+    def __init__(
+        self, primary: Provider, make_backup: Callable[[str], Provider | None]
+    ) -> None:
+        """``make_backup(reason)`` gives the backup, or None when it would not help."""
         self.primary = primary
         self.definition = primary.definition
         self.config = primary.config
@@ -49,6 +53,13 @@ class FallbackProvider:
         self.backup: Provider | None = None
         #: why the backup speaks (a SpeechError reason), or None while the primary does
         self.fallback_reason: str | None = None
+
+    @property
+    def stand_in(self) -> str | None:
+        """For the user: "eSpeak NG spoke instead (unknown-voice)" once the backup took over."""
+        if self.backup is None:
+            return None
+        return f"{self.backup.definition.name} spoke instead ({self.fallback_reason})"
 
     def voices(self) -> list[VoiceInfo]:
         return self.primary.voices()
@@ -63,7 +74,9 @@ class FallbackProvider:
             except SpeechError as exc:
                 if exc.reason not in FALLBACK_REASONS:
                     raise
-                backup = self._make_backup()
+                backup = self._make_backup(exc.reason)
+                if backup is None:
+                    raise
                 log.speech.warning(
                     "%s [%s]; %s speaks instead", exc.message, exc.reason, backup.definition.name
                 )

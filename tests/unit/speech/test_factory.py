@@ -146,6 +146,7 @@ def test_a_language_the_neural_voice_lacks_is_spoken_by_espeak_in_that_language(
     provider = session.provider
     assert isinstance(provider, FallbackProvider) and provider.fallback_reason == "unknown-voice"
     assert provider.backup is not None and provider.backup.config.voice == "fr-fr"
+    assert session.stand_in == "eSpeak NG spoke instead (unknown-voice)"
 
 
 def test_a_chunk_failure_that_is_not_the_voice_is_not_masked() -> None:
@@ -154,8 +155,8 @@ def test_a_chunk_failure_that_is_not_the_voice_is_not_masked() -> None:
             raise SpeechError("the text made the model fail", reason="synthesis-failed")
 
     made: list[str] = []
-    def backup() -> EspeakProvider:
-        made.append("backup")
+    def backup(reason: str) -> EspeakProvider:
+        made.append(reason)
         return EspeakProvider(ProviderConfig())
 
     provider = FallbackProvider(Failing(ProviderConfig()), backup)
