@@ -8,7 +8,12 @@ each state change through listener callbacks.
     stopped -> starting -> running -> stopping -> stopped
                   |           |
                   |           +-> restarting -> starting   (unexpected exit)
-                  +-> error                                (ready timeout, too many crashes)
+                  +-> error       (ready timeout, too many crashes, the stage's stage.fatal)
+
+Stop escalates: stage.shutdown over the bridge, STOP_GRACE_S for Godot to quit by itself,
+SIGTERM, STOP_GRACE_S more, SIGKILL. A stage that sends stage.fatal is ended the same way
+(its bridge closed instead of stage.shutdown) and the state turns ``error`` with its message;
+it is not restarted, because a fault it found at start-up would only be found again.
 """
 
 from __future__ import annotations
@@ -29,7 +34,7 @@ from app.errors import StageError
 from app.settings.sections.stage import StageSettings
 from app.stage.bridge import BridgeEvent, Message, PeerConnected, PeerDisconnected, StageBridge
 from app.stage.process import GodotProcess, LaunchOptions, OutputListener, window_args
-from app.stage.protocol import StageReady, StageShutdown
+from app.stage.protocol import StageFatal, StageReady, StageShutdown
 from app.stage.runtime import Runtime, find_runtime
 
 __all__ = [
@@ -87,6 +92,8 @@ class _Exited:
 
 
 _Command = _Start | _Stop | _Exited | PeerConnected | PeerDisconnected | Message
+#: Envelope types the state machine acts on (the rest never wake its thread).
+_STATE_TYPES: Final = frozenset({"stage.ready", "stage.fatal"})
 
 
 class StageSupervisor:
@@ -245,7 +252,10 @@ class StageSupervisor:
                 command.done.set()
                 return
             elif isinstance(command, Message):
-                if (
+                if isinstance(command.envelope.payload, StageFatal):
+                    if self._on_fatal(command.envelope.payload.message):
+                        ready_deadline = restart_at = None
+                elif (
                     isinstance(command.envelope.payload, StageReady)
                     and self._state is StageState.STARTING
                 ):
@@ -269,7 +279,7 @@ class StageSupervisor:
     def _on_bridge_event(self, event: BridgeEvent) -> None:
         # Only what the state machine acts on: waking this thread for every pong or log
         # line would cost the callers' round trips for nothing.
-        if not isinstance(event, Message) or event.envelope.type == "stage.ready":
+        if not isinstance(event, Message) or event.envelope.type in _STATE_TYPES:
             self._commands.put(event)
 
     def _launch(self) -> float | None:
@@ -335,6 +345,19 @@ class StageSupervisor:
         log.stage.warning("Godot exited with %s; last output:\n%s", code, tail)
         return now + delay
 
+    def _on_fatal(self, message: str) -> bool:
+        """The stage said it cannot go on: end it and stay in ``error`` (no restart loop)."""
+        if self._state not in (StageState.STARTING, StageState.RUNNING, StageState.RESTARTING):
+            return False  # already stopping, stopped or in error: nothing left to end
+        process = self._process
+        self._process = None
+        if process is not None:
+            # It waits for the bridge to close and then quits by itself (exit code 5).
+            self.bridge.disconnect_peer(1000, "stage.fatal")
+            self._end(process, steps=[None, process.terminate, process.kill])
+        self._set(StageState.ERROR, reason=f"the stage reported a fatal error: {message}")
+        return True
+
     def _fail_ready_timeout(self) -> None:
         process = self._process
         self._process = None
@@ -368,17 +391,25 @@ class StageSupervisor:
             # Not connected (e.g. stopped while still starting): nobody can ask it to quit,
             # so waiting the grace would only delay the terminate that has to come.
             log.stage.info("the stage is not connected; terminating Godot")
-        for step in steps:
+        self._end(process, steps=steps)
+        self._set(StageState.STOPPED)
+
+    def _end(self, process: GodotProcess, *, steps: list[Callable[[], None] | None]) -> None:
+        """Run each step (None: only wait) and give Godot STOP_GRACE_S to exit after it."""
+        for index, step in enumerate(steps):
             if step is not None:
                 step()
             try:
                 self._last_exit = process.wait(STOP_GRACE_S)
-                break
+                return
             except subprocess.TimeoutExpired:
-                log.stage.warning(
-                    "Godot did not quit; %s", "terminating" if step is None else "killing"
-                )
-        self._set(StageState.STOPPED)
+                if index + 1 < len(steps):
+                    log.stage.warning(
+                        "Godot did not quit within %g s; %s",
+                        STOP_GRACE_S,
+                        "terminating" if steps[index + 1] == process.terminate else "killing",
+                    )
+        log.stage.error("Godot (pid %s) did not end even when killed", process.pid)
 
     def _set(self, state: StageState, *, reason: str = "", ready: StageReady | None = None) -> None:
         previous = self._state

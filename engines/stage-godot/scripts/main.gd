@@ -7,6 +7,16 @@
 ## bench/stage_bench.py), --trace-expressions (answer each avatar.expression with a debug
 ## log of the values it drove, for tests and debugging). The bridge token comes from
 ## the environment variable COMPANION_STAGE_BRIDGE_TOKEN, never from argv.
+##
+## A debug argument exists only so tests can drive the real stage into a path a healthy
+## stage never takes; nothing in the app passes it:
+## --debug-break-vrm-extension: do not register the VRM glTF extension, so the start-up check
+##   finds it missing and the stage reports stage.fatal (as it would if registration failed).
+##
+## An unrecoverable condition found at start-up (the VRM extension not registered, the scene
+## without its AvatarRoot or camera) is answered with stage.fatal {message} instead of
+## stage.ready; the stage then shows nothing, waits for the host to close the bridge (at most
+## FATAL_QUIT_S) and quits with FATAL_EXIT_CODE.
 extends Node3D
 
 const BridgeClient := preload("res://scripts/transport/bridge_client.gd")
@@ -18,6 +28,11 @@ const SCREENSHOT_FRAMES := 3
 const HEADLESS_FRAME_SLEEP_USEC := 1000
 ## How often the window geometry is checked; a change is reported once it held for a check.
 const WINDOW_CHECK_S := 0.3
+## Exit code after stage.fatal; how long the stage waits for the host to close the bridge then.
+const FATAL_EXIT_CODE := 5
+const FATAL_QUIT_S := 5.0
+## glTF extensions that must be registered for VRM files to import (VRM 0.x and 1.0).
+const VRM_GLTF_EXTENSIONS := ["VRM", "VRMC_vrm"]
 
 var _options := {}
 var _bridge: Node = null
@@ -29,6 +44,9 @@ var _seen_rect := Rect2i()
 var _window_check_left := 0.0
 ## Unknown expression names already reported for the current avatar.
 var _warned_expressions := {}
+## Why the stage cannot work ("" when it can); sent as stage.fatal in place of stage.ready.
+var _fatal := ""
+var _fatal_sent := false
 
 @onready var _avatar_root: Node3D = $AvatarRoot
 @onready var _camera: Camera3D = $Camera
@@ -38,7 +56,11 @@ var _warned_expressions := {}
 
 func _ready() -> void:
 	_options = _parse_args(OS.get_cmdline_user_args())
-	VrmLoaderScript.register_extension()
+	if not _options.has("debug-break-vrm-extension"):
+		VrmLoaderScript.register_extension()
+	_fatal = _startup_fault()
+	if not _fatal.is_empty():
+		printerr("stage: fatal: %s" % _fatal)
 	_light.look_at_from_position(Vector3(1.5, 3.0, 3.0), Vector3(0, 1, 0), Vector3.UP)
 	_fill_light.look_at_from_position(Vector3(-2.0, 1.5, 1.0), Vector3(0, 1, 0), Vector3.UP)
 	_setup_window()
@@ -46,6 +68,9 @@ func _ready() -> void:
 		OS.low_processor_usage_mode_sleep_usec = HEADLESS_FRAME_SLEEP_USEC
 	var url: String = _options.get("bridge-url", "")
 	if url.is_empty():
+		if not _fatal.is_empty():
+			get_tree().quit(FATAL_EXIT_CODE)
+			return
 		print("stage: no --bridge-url given; showing an empty stage")
 		return
 	var token := OS.get_environment(TOKEN_ENV)
@@ -82,7 +107,24 @@ func _process(delta: float) -> void:
 	_seen_rect = rect
 
 
+## What stops the stage from working at all, found at start-up ("" when nothing does).
+func _startup_fault() -> String:
+	if _avatar_root == null or not _avatar_root.has_method("apply"):
+		return "the stage scene has no AvatarRoot that can show avatars"
+	if _camera == null or not _camera.has_method("frame"):
+		return "the stage scene has no camera that can frame avatars"
+	var supported := GLTFDocument.get_supported_gltf_extensions()
+	for extension in VRM_GLTF_EXTENSIONS:
+		if not supported.has(extension):
+			return ("the VRM glTF extension is not registered with Godot's GLTFDocument (%s " +
+					"unsupported), so no VRM file could be imported") % extension
+	return ""
+
+
 func _on_welcomed() -> void:
+	if not _fatal.is_empty():
+		_send_fatal()
+		return
 	var renderer := "%s/%s" % [
 		RenderingServer.get_current_rendering_driver_name(),
 		RenderingServer.get_current_rendering_method(),
@@ -92,7 +134,19 @@ func _on_welcomed() -> void:
 	})
 
 
+## Tells the host the stage cannot go on; the host closes the bridge (the stage then quits),
+## and if it does not, the stage quits by itself after FATAL_QUIT_S.
+func _send_fatal() -> void:
+	_fatal_sent = true
+	_bridge.send("stage.fatal", {"message": _fatal})
+	get_tree().create_timer(FATAL_QUIT_S).timeout.connect(func() -> void:
+		_bridge.close()
+		get_tree().quit(FATAL_EXIT_CODE))
+
+
 func _on_message(envelope: Dictionary) -> void:
+	if _fatal_sent:
+		return  # nothing more is done once stage.fatal went out; the host closes the bridge
 	var payload: Dictionary = envelope["payload"]
 	match envelope["type"]:
 		"scene.apply":
@@ -198,7 +252,10 @@ func _log_bare_import(path: String, request_id: String) -> void:
 
 func _on_bridge_closed(code: int, reason: String) -> void:
 	print("stage: bridge closed (%d %s); quitting" % [code, reason])
-	get_tree().quit(0 if code == 1000 else 4)
+	if _fatal_sent:
+		get_tree().quit(FATAL_EXIT_CODE)
+	else:
+		get_tree().quit(0 if code == 1000 else 4)
 
 
 func _setup_window() -> void:

@@ -83,3 +83,35 @@ def test_an_unknown_model_is_reported_with_its_reason(qtbot: QtBot, link: StageL
         link.select("f" * 64)
     assert not answered.args[0].ok
     assert answered.args[0].reason == "unknown-model"
+
+
+@pytest.mark.expected_log(
+    r"^stage: fatal: the VRM glTF extension is not registered",
+    r"^stage error: the stage reported a fatal error: the VRM glTF extension is not registered",
+)
+def test_a_fatal_stage_shows_its_message_on_the_page(
+    qtbot: QtBot, data_dir: DataPaths, godot_runtime: Runtime, receiver: Receiver
+) -> None:
+    """stage.fatal from the real Godot reaches the Stage page as state error with the message."""
+    service = StageService(data_dir, SettingsStore(data_dir.settings_file), headless=True,
+                           runtime=godot_runtime, extra_user_args=["--debug-break-vrm-extension"])
+    link = StageLink(service, ModelLibrary(data_dir.models_dir),
+                     Analytics(AnalyticsConfig("granted", "install-3", "phc_e2e", receiver.url)))
+    page = StagePage(link)
+    qtbot.addWidget(page)
+    try:
+        with (
+            qtbot.waitSignal(link.apply_finished, timeout=30_000) as answered,
+            qtbot.waitSignal(link.state_changed, timeout=30_000,
+                             check_params_cb=lambda state, _reason: state == "error"),
+        ):
+            link.start()
+            link.select("")  # parked until the stage is ready: it never will be
+        assert page.state_label.text() == "Stopped with an error"
+        assert page.reason_label.text().startswith(
+            "the stage reported a fatal error: the VRM glTF extension is not registered")
+        outcome: ApplyOutcome = answered.args[0]
+        assert not outcome.ok and outcome.reason == "stage-error"
+    finally:
+        link.stop()
+        link.analytics.shutdown()

@@ -204,3 +204,43 @@ def test_missing_runtime_is_an_error_state(data_dir: DataPaths) -> None:
     with supervisor:
         assert supervisor.wait_for(StageState.ERROR, timeout=10) is StageState.ERROR
         assert "cannot start Godot" in supervisor.reason
+
+
+FATAL_VRM = (
+    r"the VRM glTF extension is not registered with Godot's GLTFDocument \(VRM unsupported\), "
+    r"so no VRM file could be imported"
+)
+
+
+@pytest.mark.expected_log(
+    rf"^stage: fatal: {FATAL_VRM}$",
+    rf"^stage error: the stage reported a fatal error: {FATAL_VRM}$",
+)
+def test_stage_fatal_is_an_error_state_without_restarts(
+    godot_runtime: Runtime, data_dir: DataPaths
+) -> None:
+    """The real stage finds its VRM extension missing at start-up and says stage.fatal."""
+    changes: list[StateChange] = []
+    supervisor = StageSupervisor(
+        settings=StageSettings(),
+        headless=True,
+        runtime=godot_runtime,
+        logs_dir=data_dir.logs_dir,
+        extra_user_args=["--debug-break-vrm-extension"],
+    )
+    supervisor.add_listener(changes.append)
+    with supervisor:
+        assert supervisor.wait_for(StageState.ERROR, timeout=30) is StageState.ERROR
+        assert supervisor.reason == (
+            "the stage reported a fatal error: the VRM glTF extension is not registered with "
+            "Godot's GLTFDocument (VRM unsupported), so no VRM file could be imported"
+        )
+        # It quit by itself once the host closed its bridge (not SIGTERM/SIGKILL), and no
+        # Godot is left; a restart would come after 0.5 s back-off: none comes in 3 s.
+        assert supervisor.last_exit_code == 5
+        assert supervisor.pid is None
+        time.sleep(3)
+        assert [c.state for c in changes] == [StageState.STARTING, StageState.ERROR]
+        assert supervisor.state is StageState.ERROR
+    assert "stage: fatal: the VRM glTF extension" in (data_dir.logs_dir / "godot.log").read_text()
+
