@@ -8,10 +8,12 @@
 ## log of the values it drove, for tests and debugging). The bridge token comes from
 ## the environment variable COMPANION_STAGE_BRIDGE_TOKEN, never from argv.
 ##
-## A debug argument exists only so tests can drive the real stage into a path a healthy
-## stage never takes; nothing in the app passes it:
+## Two debug arguments exist only so tests can drive the real stage into paths a healthy
+## stage never takes; nothing in the app passes them:
 ## --debug-break-vrm-extension: do not register the VRM glTF extension, so the start-up check
-##   finds it missing and the stage reports stage.fatal (as it would if registration failed).
+##   finds it missing and the stage reports stage.fatal (as it would if registration failed);
+## --debug-ignore-shutdown: log stage.shutdown and ignore it, so the host's stop has to
+##   escalate to SIGTERM and SIGKILL.
 ##
 ## An unrecoverable condition found at start-up (the VRM extension not registered, the scene
 ## without its AvatarRoot or camera) is answered with stage.fatal {message} instead of
@@ -162,6 +164,11 @@ func _on_message(envelope: Dictionary) -> void:
 		"avatar.expression":
 			_set_expression(envelope["id"], payload["name"], payload["weight"])
 		"stage.shutdown":
+			if _options.has("debug-ignore-shutdown"):
+				print("stage: stage.shutdown ignored (--debug-ignore-shutdown)")
+				_bridge.send("log", {"level": "info",
+						"message": "stage.shutdown ignored (--debug-ignore-shutdown)"}, envelope["id"])
+				return
 			_bridge.close()
 			get_tree().quit(0)
 

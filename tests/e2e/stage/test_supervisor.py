@@ -244,3 +244,110 @@ def test_stage_fatal_is_an_error_state_without_restarts(
         assert supervisor.state is StageState.ERROR
     assert "stage: fatal: the VRM glTF extension" in (data_dir.logs_dir / "godot.log").read_text()
 
+
+def processes_naming(text: str) -> list[int]:
+    """Pids of live processes whose command line contains ``text`` (orphan check)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if text in cmdline and alive(int(entry.name)):
+            found.append(int(entry.name))
+    return found
+
+
+def stop_timed(
+    supervisor: StageSupervisor, caplog: pytest.LogCaptureFixture
+) -> tuple[float, list[StageState], list[tuple[float, str]]]:
+    """Stop; returns how long it took, the states it went through, and each escalation step
+    the supervisor logged with its time since the stop began."""
+    seen: list[StageState] = []
+    supervisor.add_listener(lambda change: seen.append(change.state))
+    started = time.time()
+    supervisor.stop()
+    took = time.time() - started
+    steps = [
+        (record.created - started, record.getMessage())
+        for record in caplog.records
+        if record.created >= started and record.getMessage().startswith("Godot did not quit")
+    ]
+    return took, seen, steps
+
+
+@pytest.mark.expected_log(r"^Godot did not quit within 2 s; terminating$")
+def test_stop_terminates_a_stage_that_ignores_shutdown(
+    godot_runtime: Runtime, data_dir: DataPaths, caplog: pytest.LogCaptureFixture
+) -> None:
+    """stage.shutdown, 2 s grace, then SIGTERM, which the real Godot obeys."""
+    supervisor = StageSupervisor(
+        settings=StageSettings(),
+        headless=True,
+        runtime=godot_runtime,
+        logs_dir=data_dir.logs_dir,
+        extra_user_args=["--debug-ignore-shutdown"],
+    )
+    supervisor.start()
+    assert supervisor.wait_for(StageState.RUNNING, StageState.ERROR, timeout=30) is (
+        StageState.RUNNING
+    ), supervisor.reason
+    pid = supervisor.pid
+    assert pid is not None
+    url = supervisor.bridge.url
+    took, seen, steps = stop_timed(supervisor, caplog)
+    assert supervisor.last_exit_code == -signal.SIGTERM
+    assert [message for _, message in steps] == ["Godot did not quit within 2 s; terminating"]
+    assert 2.0 <= steps[0][0] < 2.8, steps  # the grace after stage.shutdown
+    assert steps[0][0] <= took < steps[0][0] + 1.0, took  # SIGTERM ended it at once
+    assert seen == [StageState.STOPPING, StageState.STOPPED]
+    assert not alive(pid)
+    assert processes_naming(url) == []
+    assert "stage.shutdown ignored (--debug-ignore-shutdown)" in (
+        data_dir.logs_dir / "godot.log"
+    ).read_text()
+
+
+@pytest.mark.expected_log(
+    r"^Godot did not quit within 2 s; terminating$", r"^Godot did not quit within 2 s; killing$"
+)
+def test_stop_kills_a_stage_that_ignores_shutdown_and_sigterm(
+    godot_runtime: Runtime, data_dir: DataPaths, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The whole escalation: shutdown, 2 s, SIGTERM (ignored), 2 s, SIGKILL; no orphan left."""
+    # The real Godot, started with SIGTERM ignored (an ignored signal stays ignored across exec).
+    deaf = SimpleRuntime(
+        ["sh", "-c", 'trap "" TERM; exec "$@"', "deaf-godot", *godot_runtime.command],
+        dict(godot_runtime.env),
+    )
+    supervisor = StageSupervisor(
+        settings=StageSettings(),
+        headless=True,
+        runtime=deaf,
+        logs_dir=data_dir.logs_dir,
+        extra_user_args=["--debug-ignore-shutdown"],
+    )
+    supervisor.start()
+    assert supervisor.wait_for(StageState.RUNNING, StageState.ERROR, timeout=30) is (
+        StageState.RUNNING
+    ), supervisor.reason
+    pid = supervisor.pid
+    assert pid is not None
+    with open(f"/proc/{pid}/status") as status:  # the stage itself, SIGTERM (bit 15) ignored
+        ignored = next(int(line.split()[1], 16) for line in status if line.startswith("SigIgn:"))
+    assert ignored & (1 << (signal.SIGTERM - 1))
+    url = supervisor.bridge.url
+    took, seen, steps = stop_timed(supervisor, caplog)
+    assert supervisor.last_exit_code == -signal.SIGKILL
+    assert [message for _, message in steps] == [
+        "Godot did not quit within 2 s; terminating",
+        "Godot did not quit within 2 s; killing",
+    ]
+    assert 2.0 <= steps[0][0] < 2.8, steps  # the grace after stage.shutdown
+    assert 2.0 <= steps[1][0] - steps[0][0] < 2.8, steps  # the grace after SIGTERM
+    assert steps[1][0] <= took < steps[1][0] + 1.0, took  # SIGKILL ended it at once
+    assert seen == [StageState.STOPPING, StageState.STOPPED]
+    assert not alive(pid)
+    assert processes_naming(url) == []
