@@ -22,7 +22,7 @@ RUN_PACKAGES=(
     libxcb-render-util0 libxcb-image0 libxcb-xkb1 libpulse0
     espeak-ng apt-utils ca-certificates debian-archive-keyring binutils xz-utils zstd
 )
-TEST_PACKAGES=(xvfb xdotool x11-utils sox dbus-daemon pulseaudio pulseaudio-utils postgresql)
+TEST_PACKAGES=(xvfb xdotool x11-utils jwm sox dbus-daemon pulseaudio pulseaudio-utils postgresql)
 
 wanted=("${RUN_PACKAGES[@]}")
 [ "$PURPOSE" = test ] && wanted+=("${TEST_PACKAGES[@]}")
