@@ -220,3 +220,50 @@ def test_parked_selection_fails_when_the_stage_will_not_come(data_dir: DataPaths
     with pytest.raises(StageError) as exc:
         pending.result(1)
     assert exc.value.reason == "stage-failed"
+
+
+def stage_copies(data_dir: DataPaths) -> list[str]:
+    return sorted(p.name for p in (data_dir.stage_dir / "models").glob("*.vrm"))
+
+
+def test_old_stage_copies_are_collected(stage: Stage, data_dir: DataPaths, tmp_path: Path) -> None:
+    """Apply A, then B: once B is shown only B's copy is left in stage/models."""
+    library = tmp_path / "models"  # content-addressed, as the model library keeps them
+    library.mkdir()
+    first, second = real_vrm_files()[:2]
+    entries = []
+    for path in (first, second):
+        target = library / f"{sha256(path)}.vrm"
+        target.write_bytes(path.read_bytes())
+        entries.append(target)
+    a = stage.applier.apply(entries[0], model_id=sha256(first)).result(60)
+    assert a.status == "applied", a
+    assert stage_copies(data_dir) == [f"{sha256(first)}.vrm"]
+    b = stage.applier.apply(entries[1], model_id=sha256(second)).result(60)
+    assert b.status == "applied", b
+    assert stage_copies(data_dir) == [f"{sha256(second)}.vrm"]
+    # Only the stage's own copy (a hard link) went; the library file it came from stays.
+    assert entries[0].read_bytes() == first.read_bytes()
+
+
+def test_reapplying_reimports_only_when_the_bytes_changed(
+    stage: Stage, data_dir: DataPaths, tmp_path: Path
+) -> None:
+    """Same model id and file: unchanged while the hash is the same, re-imported once it is not."""
+    original, replacement = real_vrm_files()[:2]
+    user_file = tmp_path / "my-avatar.vrm"
+    user_file.write_bytes(original.read_bytes())
+    first = stage.applier.apply(user_file, model_id="my-avatar").result(60)
+    assert first.status == "applied", first
+    again = stage.applier.apply(user_file, model_id="my-avatar").result(60)
+    assert again.status == "unchanged" and again.applied == first.applied
+    assert again.request_id is None  # nothing was sent to the stage
+
+    user_file.write_bytes(replacement.read_bytes())  # new bytes under the same id and name
+    changed = stage.applier.apply(user_file, model_id="my-avatar").result(60)
+    assert changed.status == "applied", changed
+    assert changed.request_id not in (None, first.request_id)
+    assert changed.applied is not None and changed.applied.sha256 == sha256(replacement)
+    assert changed.applied.modelId == "my-avatar"
+    assert stage.applier.shown == changed.applied
+    assert stage_copies(data_dir) == [f"{sha256(replacement)}.vrm"]
