@@ -65,9 +65,13 @@ def create_app(options: ServerOptions) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         asyncio.get_running_loop().set_default_executor(ThreadPoolExecutor(THREADS, "server-db"))
+        refresher = asyncio.create_task(state.keep_config_fresh(), name="config-refresh")
         try:
             yield
         finally:
+            refresher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await refresher
             await state.upstreams.close()
             state.analytics.shutdown()
             provider.force_flush()

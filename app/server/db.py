@@ -1,8 +1,12 @@
 """Opening the server's database: SQLite under the data dir by default, PostgreSQL by URL.
 
-SQLite gets ``BEGIN IMMEDIATE`` for every transaction (pysqlite's own deferred
-BEGIN would let two writers read the same balance and both debit it) and a busy
-timeout, so concurrent billing serialises instead of failing. PostgreSQL URLs are
+SQLite gets ``BEGIN IMMEDIATE`` for every transaction that may write (pysqlite's own
+deferred BEGIN would let two writers read the same balance and both debit it) and a
+busy timeout, so concurrent billing serialises instead of failing. Connections marked
+:data:`READ_ONLY` (the store's one-statement lookups: tokens, balances, config) emit no
+BEGIN at all: in WAL mode each statement reads a snapshot of its own without waiting
+for a writer's commit, so a session's token check never queues behind another
+session's bill (nor pays for a BEGIN round of its own). PostgreSQL URLs are
 pointed at psycopg 3. The schema is brought to the newest Alembic revision on open.
 """
 
@@ -20,9 +24,12 @@ from sqlalchemy.exc import ArgumentError, OperationalError
 from app.errors import ServerError
 from app.paths import DataPaths
 
-__all__ = ["default_url", "make_engine", "migrate", "open_database"]
+__all__ = ["READ_ONLY", "default_url", "make_engine", "migrate", "open_database"]
 
 SQLITE_BUSY_TIMEOUT_S: Final = 60.0
+#: execution options of a connection that only reads, one statement per connection
+#: (``engine.connect().execution_options(**READ_ONLY)``); on SQLite it takes no write lock
+READ_ONLY: Final[dict[str, Any]] = {"companion_read_only": True}
 
 
 def default_url(paths: DataPaths) -> str:
@@ -68,7 +75,9 @@ def _immediate_transactions(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        read_only = conn.get_execution_options().get("companion_read_only", False)
+        if not read_only:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def migrate(engine: Engine, revision: str = "head") -> None:

@@ -114,8 +114,18 @@ class ProxySession:
     # -- set-up ----------------------------------------------------------------------------
 
     async def _run(self) -> None:
-        await self.ws.accept()
-        if any(p in self.ws.query_params for p in URL_TOKEN_PARAMS):
+        in_url = any(p in self.ws.query_params for p in URL_TOKEN_PARAMS)
+        header = "" if in_url else bearer(self.ws.headers.get("authorization"))
+        # a token in the header is looked up while the handshake completes
+        lookup = asyncio.ensure_future(self._authorize(header)) if header else None
+        try:
+            await self.ws.accept()
+        except BaseException:
+            if lookup is not None:
+                lookup.cancel()
+                await asyncio.gather(lookup, return_exceptions=True)
+            raise
+        if in_url:
             raise _Stop(
                 "unauthorized",
                 "unauthorized",
@@ -123,8 +133,10 @@ class ProxySession:
                 'an Authorization header or a first frame {"event":"auth","token":…}',
                 CLOSE_UNAUTHORIZED,
             )
-        token = bearer(self.ws.headers.get("authorization")) or await self._auth_frame()
-        user, config = await self.state.db(self.state.authorize, token)
+        if lookup is not None:
+            user, config = await lookup
+        else:
+            user, config = await self._authorize(await self._auth_frame())
         if user is None:
             raise _Stop(
                 "unauthorized", "unauthorized", "a valid token is required", CLOSE_UNAUTHORIZED
@@ -147,6 +159,9 @@ class ProxySession:
         self.upstream = await self._open(endpoint)
         await self._pump(endpoint)
         await self._close(CLOSE_NORMAL, self.record.outcome)
+
+    async def _authorize(self, token: str) -> tuple[User | None, SessionConfig | ServerError]:
+        return await self.state.db(self.state.authorize, token)
 
     async def _auth_frame(self) -> str:
         try:
@@ -189,6 +204,7 @@ class ProxySession:
                 endpoint.ws_url,
                 additional_headers=headers,
                 compression=None,
+                proxy=endpoint.proxy,
                 max_size=None,
                 open_timeout=self.state.limits.upstream_open_timeout_s,
                 close_timeout=2,
@@ -353,13 +369,7 @@ class ProxySession:
     async def _bill(self, words: int) -> Charge:
         assert self.record.user is not None and self.config is not None
         user = self.record.user
-        charge = await self.state.db(
-            self.state.store.bill,
-            self.session_id,
-            user.id,
-            words,
-            self.config.rate.flux_per_100_words,
-        )
+        charge = await self.state.bill(self.session_id, user.id, words, self.config.rate)
         self.record.words, self.record.charge = words, charge
         if charge.balance <= 0 and (charge.unbilled or charge.flux_charged):
             self.state.analytics.capture(user.public_id, FluxExhausted(balance=charge.balance))

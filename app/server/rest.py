@@ -192,9 +192,7 @@ async def speech(request: Request) -> Response:
             span.set_attribute("session.outcome", exc.reason)
             span.set_status(Status(StatusCode.ERROR, exc.reason))
             return problem(502, exc.reason, exc.message)
-        charge = await state.db(
-            state.store.bill, session_id, user.id, words, config.rate.flux_per_100_words
-        )
+        charge = await state.bill(session_id, user.id, words, config.rate)
         span.set_attributes(
             {
                 "tts.words": words,
@@ -233,6 +231,7 @@ async def _synthesize(endpoint: Endpoint, body: dict[str, Any]) -> tuple[Audio, 
             endpoint.ws_url,
             additional_headers=headers,
             compression=None,
+            proxy=endpoint.proxy,
             max_size=None,
             open_timeout=10,
             close_timeout=2,

@@ -1,10 +1,12 @@
 """Users, tokens, flux balances, the ledger and the config store, over one SQLAlchemy engine.
 
-Every method is one short transaction. Billing locks the user's row first (``SELECT …
-FOR UPDATE`` on PostgreSQL; on SQLite the whole transaction is ``BEGIN IMMEDIATE``),
-then looks for the session's ledger row, so two bills of one session, or many
-sessions against one balance, serialise: the balance never goes below zero and a
-session is never billed twice. The ledger's unique session id is the backstop.
+Every method is one short transaction. Lookups run one statement on a read-only
+connection (on SQLite no BEGIN at all: each reads a snapshot of its own and never
+queues behind a writer). Billing locks the user's row first (``SELECT … FOR UPDATE``
+on PostgreSQL; on SQLite the whole transaction is ``BEGIN IMMEDIATE``), then looks
+for the session's ledger row, so two bills of one session, or many sessions against
+one balance, serialise: the balance never goes below zero and a session is never
+billed twice. The ledger's unique session id is the backstop.
 """
 
 from __future__ import annotations
@@ -15,11 +17,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, select, text
+from sqlalchemy import Connection, Engine, bindparam, func, select, text
 from sqlalchemy.exc import IntegrityError
 
 from app.errors import ServerError
 from app.server.billing import Charge, cost, split_charge
+from app.server.db import READ_ONLY
 from app.server.tables import config, ledger, tokens, users
 from app.server.tokens import hash_token, new_token
 
@@ -50,16 +53,36 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+# Statements every session runs, built once: composing a select costs more than the
+# query itself on SQLite (SQLAlchemy caches the compiled form either way).
+_AUTHENTICATE = (
+    select(users)
+    .join(tokens, tokens.c.user_id == users.c.id)
+    .where(tokens.c.token_hash == bindparam("token_hash"), tokens.c.revoked_at.is_(None))
+)
+_CONFIG_VALUE = select(config.c.value).where(config.c.key == bindparam("key"))
+_CONFIG_VALUES = select(config.c.key, config.c.value).where(
+    config.c.key.in_(bindparam("keys", expanding=True))
+)
+_BALANCE = select(users.c.flux).where(users.c.id == bindparam("user_id"))
+_LOCKED_BALANCE = _BALANCE.with_for_update()
+_LEDGER_ROW = select(ledger).where(ledger.c.session_id == bindparam("session_id"))
+
+
 class Store:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+
+    def _read(self) -> Connection:
+        """A connection for one lookup (on SQLite: no write lock, it never waits for a bill)."""
+        return self.engine.connect().execution_options(**READ_ONLY)
 
     @property
     def dialect(self) -> str:
         return self.engine.dialect.name
 
     def ping(self) -> None:
-        with self.engine.connect() as conn:
+        with self._read() as conn:
             conn.execute(text("SELECT 1"))
 
     # -- users and tokens ------------------------------------------------------------------
@@ -85,7 +108,7 @@ class Store:
         return user
 
     def user(self, name: str) -> User:
-        with self.engine.connect() as conn:
+        with self._read() as conn:
             user = self._user_by_name(conn, name)
         if user is None:
             raise ServerError(f"no user called {name!r}", reason="unknown-user")
@@ -106,13 +129,8 @@ class Store:
     def authenticate(self, token: str) -> User | None:
         if not token:
             return None
-        query = (
-            select(users)
-            .join(tokens, tokens.c.user_id == users.c.id)
-            .where(tokens.c.token_hash == hash_token(token), tokens.c.revoked_at.is_(None))
-        )
-        with self.engine.connect() as conn:
-            row = conn.execute(query).mappings().first()
+        with self._read() as conn:
+            row = conn.execute(_AUTHENTICATE, {"token_hash": hash_token(token)}).mappings().first()
         return User(row["id"], row["name"], row["public_id"], row["flux"]) if row else None
 
     def revoke_tokens(self, user_name: str) -> int:
@@ -126,10 +144,8 @@ class Store:
         return int(result.rowcount)
 
     def balance(self, user_id: int) -> int:
-        with self.engine.connect() as conn:
-            value = conn.execute(
-                select(users.c.flux).where(users.c.id == user_id)
-            ).scalar_one_or_none()
+        with self._read() as conn:
+            value = conn.execute(_BALANCE, {"user_id": user_id}).scalar_one_or_none()
         if value is None:
             raise ServerError(f"no user with id {user_id}", reason="unknown-user")
         return int(value)
@@ -137,10 +153,9 @@ class Store:
     # -- flux ------------------------------------------------------------------------------
 
     def _locked_balance(self, conn: Connection, user_id: int) -> int:
-        query = select(users.c.flux).where(users.c.id == user_id)
-        if self.dialect != "sqlite":  # SQLite already holds the write lock (BEGIN IMMEDIATE)
-            query = query.with_for_update()
-        value = conn.execute(query).scalar_one_or_none()
+        # SQLite already holds the write lock (BEGIN IMMEDIATE)
+        query = _BALANCE if self.dialect == "sqlite" else _LOCKED_BALANCE
+        value = conn.execute(query, {"user_id": user_id}).scalar_one_or_none()
         if value is None:
             raise ServerError(f"no user with id {user_id}", reason="unknown-user")
         return int(value)
@@ -194,16 +209,14 @@ class Store:
                 return Charge(session_id, words, charged, unbilled, balance - charged)
         except IntegrityError:
             # a concurrent bill of the same session won the unique key: report its row
-            with self.engine.connect() as conn:
+            with self._read() as conn:
                 previous = self._billed(conn, session_id)
             if previous is None:
                 raise
             return previous
 
     def _billed(self, conn: Connection, session_id: str) -> Charge | None:
-        row = (
-            conn.execute(select(ledger).where(ledger.c.session_id == session_id)).mappings().first()
-        )
+        row = conn.execute(_LEDGER_ROW, {"session_id": session_id}).mappings().first()
         if row is None:
             return None
         return Charge(
@@ -224,7 +237,7 @@ class Store:
         )
         if user_name:
             query = query.where(users.c.name == user_name)
-        with self.engine.connect() as conn:
+        with self._read() as conn:
             rows = conn.execute(query).mappings().all()
         return [
             LedgerRow(
@@ -244,17 +257,21 @@ class Store:
         query = select(func.coalesce(func.sum(ledger.c.flux_charged), 0)).where(
             ledger.c.user_id == user_id, ledger.c.kind == "session"
         )
-        with self.engine.connect() as conn:
+        with self._read() as conn:
             return int(conn.execute(query).scalar_one())
 
     # -- config key/value ------------------------------------------------------------------
 
     def get_config(self, key: str) -> Any | None:
-        with self.engine.connect() as conn:
-            raw = conn.execute(
-                select(config.c.value).where(config.c.key == key)
-            ).scalar_one_or_none()
+        with self._read() as conn:
+            raw = conn.execute(_CONFIG_VALUE, {"key": key}).scalar_one_or_none()
         return None if raw is None else json.loads(raw)
+
+    def get_configs(self, *keys: str) -> dict[str, Any]:
+        """The entries among ``keys`` that exist, read in one query."""
+        with self._read() as conn:
+            rows = conn.execute(_CONFIG_VALUES, {"keys": list(keys)}).all()
+        return {key: json.loads(raw) for key, raw in rows}
 
     def set_config(self, key: str, value: Any) -> None:
         raw = json.dumps(value, sort_keys=True)

@@ -3,20 +3,29 @@
 ``url: "builtin"`` means the offline streaming engine of ``app.speech.engine``; the
 server starts it on a private loopback port the first time a session needs it, with
 a random token so nothing else on the machine can use it, and stops it on shutdown.
+
+Whether a configured upstream is reached through a proxy (``HTTPS_PROXY``, ``NO_PROXY``
+… in the environment, as websockets decides it) is worked out once per URL, not on
+every session: scanning the environment costs about half a millisecond each time. The
+built-in upstream is always reached directly.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import secrets
 from dataclasses import dataclass
 from urllib.parse import urlencode, urlsplit, urlunsplit
+
+from websockets.proxy import get_proxy
+from websockets.uri import parse_uri
 
 from app import log
 from app.server.config import Upstream
 from app.speech.engine import EngineOptions, StreamingEngine
 
-__all__ = ["Endpoint", "Upstreams"]
+__all__ = ["Endpoint", "Upstreams", "proxy_for"]
 
 
 @dataclass(frozen=True)
@@ -25,6 +34,8 @@ class Endpoint:
     token: str
     provider: str
     model: str
+    #: the proxy to reach it through (None: directly), as ``websockets.connect(proxy=…)``
+    proxy: str | None = None
 
     @property
     def voices_url(self) -> str:
@@ -33,6 +44,12 @@ class Endpoint:
         scheme = {"ws": "http", "wss": "https"}[parts.scheme]
         query = urlencode({"provider": self.provider}) if self.provider else ""
         return urlunsplit((scheme, parts.netloc, "/api/voices", query, ""))
+
+
+@functools.lru_cache(maxsize=64)
+def proxy_for(ws_url: str) -> str | None:
+    """The proxy the environment names for ``ws_url`` (None: connect directly)."""
+    return get_proxy(parse_uri(ws_url))
 
 
 class Upstreams:
@@ -44,7 +61,13 @@ class Upstreams:
 
     async def resolve(self, upstream: Upstream) -> Endpoint:
         if not upstream.builtin:
-            return Endpoint(upstream.url, upstream.auth, upstream.provider, upstream.model)
+            return Endpoint(
+                upstream.url,
+                upstream.auth,
+                upstream.provider,
+                upstream.model,
+                proxy_for(upstream.url),
+            )
         async with self._lock:
             if self._builtin is None:
                 self._builtin_token = secrets.token_urlsafe(24)

@@ -14,6 +14,8 @@ from starlette.routing import Route, WebSocketRoute
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import ClientConnection, connect
 
+from app.server.config import BILLING_RATE, STREAMING_TTS_UPSTREAM
+from app.server.state import CONFIG_TTL_S
 from app.speech.audio import read_wav
 from app.speech.engine import EngineOptions
 from app.speech.words import count_words
@@ -136,6 +138,24 @@ def test_config_missing_is_an_error_event_and_clean_close(
         assert r.status_code == 503 and r.json()["error"]["code"] == "config-missing"
         # and the server is still alive
         assert httpx.get(f"{s.server.http}/healthz").json()["ok"] is True
+
+
+def test_a_config_change_reaches_the_running_server_within_a_second(
+    make_stack: StackFactory,
+) -> None:
+    """Sessions read the config from memory; the background re-read brings changes in."""
+    with make_stack(flux=1000, rate=10) as s:
+        first = session(s.server.ws_url, s.token, TEXT).last("session.finished")
+        assert first["payload"]["usage"]["flux_charged"] == 2  # 17 words at 10 per 100
+        s.store.set_config(BILLING_RATE, {"flux_per_100_words": 100})
+        time.sleep(CONFIG_TTL_S + 0.2)
+        second = session(s.server.ws_url, s.token, TEXT).last("session.finished")
+        assert second["payload"]["usage"]["flux_charged"] == WORDS
+        s.store.delete_config(STREAMING_TTS_UPSTREAM)
+        time.sleep(CONFIG_TTL_S + 0.2)
+        t = session(s.server.ws_url, s.token, TEXT)
+        assert [e["code"] for e in t.events] == ["config-missing"]
+        assert s.balance() == 1000 - 2 - WORDS
 
 
 def test_upstream_closing_before_finished_is_upstream_closed_and_free(

@@ -84,8 +84,11 @@ def test_config_store_roundtrip(store: Store) -> None:
     store.set_config("K", {"a": 1})
     store.set_config("K", {"a": 2, "b": [1]})
     assert store.get_config("K") == {"a": 2, "b": [1]}
+    store.set_config("L", [3])
+    assert store.get_configs("K", "L", "M") == {"K": {"a": 2, "b": [1]}, "L": [3]}
     store.delete_config("K")
     assert store.get_config("K") is None
+    assert store.get_configs("K", "M") == {}
 
 
 def test_thousand_sessions_billed_concurrently_never_below_zero_nor_twice(store: Store) -> None:
