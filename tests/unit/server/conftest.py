@@ -15,6 +15,7 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from sqlalchemy import Engine
+from starlette.applications import Starlette
 
 from app.paths import DataPaths
 from app.server.app import ServerOptions, create_app
@@ -75,6 +76,7 @@ class Stack:
     user: User
     upstream: EngineThread | None
     spans: InMemorySpanExporter
+    app: Starlette
 
     def balance(self) -> int:
         return self.store.balance(self.user.id)
@@ -131,7 +133,8 @@ def make_stack(store: Store) -> StackFactory:
                 builtin=builtin,
                 limits=Limits(**limits),
             )
-            server = stack.enter_context(RunningServer(create_app(options)))
-            yield Stack(server, store, token, user, upstream, exporter)
+            app = create_app(options)
+            server = stack.enter_context(RunningServer(app))
+            yield Stack(server, store, token, user, upstream, exporter, app)
 
     return factory
