@@ -58,7 +58,11 @@ def create_app(options: ServerOptions) -> Starlette:
         store=store,
         tracer=provider.get_tracer("companion-stage.server"),
         analytics=ServerAnalytics(AnalyticsConfig.parse(store.get_config(ANALYTICS))),
-        upstreams=Upstreams(options.builtin),
+        upstreams=Upstreams(
+            options.builtin,
+            spares=options.limits.upstream_spares,
+            spare_max_age_s=options.limits.upstream_spare_max_age_s,
+        ),
         limits=options.limits,
     )
 

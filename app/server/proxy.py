@@ -21,7 +21,7 @@ from typing import Any, Final
 
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 from starlette.websockets import WebSocket
-from websockets.asyncio.client import ClientConnection, connect
+from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
 
 from app import log
@@ -89,6 +89,8 @@ class ProxySession:
         self.cancelled = False
         self.upstream: ClientConnection | None = None
         self.config: SessionConfig | None = None
+        self.endpoint: Endpoint | None = None
+        self._replenished = False
         self._finished = asyncio.Event()
 
     async def run(self) -> None:
@@ -108,6 +110,7 @@ class ProxySession:
                 raise
             finally:
                 if self.upstream is not None:
+                    self._replenish()
                     await self.upstream.close()
                 self._report(span)
 
@@ -157,6 +160,7 @@ class ProxySession:
             )
         endpoint = await self.state.upstreams.resolve(config.upstream)
         self.upstream = await self._open(endpoint)
+        self.endpoint = endpoint
         await self._pump(endpoint)
         await self._close(CLOSE_NORMAL, self.record.outcome)
 
@@ -198,16 +202,9 @@ class ProxySession:
         return str(data["token"])
 
     async def _open(self, endpoint: Endpoint) -> ClientConnection:
-        headers = {"Authorization": f"Bearer {endpoint.token}"} if endpoint.token else None
         try:
-            return await connect(
-                endpoint.ws_url,
-                additional_headers=headers,
-                compression=None,
-                proxy=endpoint.proxy,
-                max_size=None,
-                open_timeout=self.state.limits.upstream_open_timeout_s,
-                close_timeout=2,
+            return await self.state.upstreams.connect(
+                endpoint, self.state.limits.upstream_open_timeout_s
             )
         except InvalidStatus as exc:
             raise _Stop(
@@ -307,6 +304,7 @@ class ProxySession:
             async for message in self.upstream:
                 if isinstance(message, bytes):
                     await self._send_bytes(message)
+                    self._replenish()
                     continue
                 try:
                     ev = parse_server_event(message)
@@ -374,6 +372,12 @@ class ProxySession:
         if charge.balance <= 0 and (charge.unbilled or charge.flux_charged):
             self.state.analytics.capture(user.public_id, FluxExhausted(balance=charge.balance))
         return charge
+
+    def _replenish(self) -> None:
+        """Once per session, after its first audio: have the next session's socket ready."""
+        if self.endpoint is not None and not self._replenished:
+            self._replenished = True
+            self.state.upstreams.replenish(self.endpoint, self.state.limits.upstream_open_timeout_s)
 
     async def _cancel_upstream(self) -> None:
         self.cancelled = True

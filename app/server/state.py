@@ -47,6 +47,10 @@ class Limits:
     #: how long to wait for the upstream's usage after the client went away
     drain_timeout_s: float = 5.0
     upstream_open_timeout_s: float = 10.0
+    #: keep one connection to a used upstream open and ready for the next session
+    upstream_spares: bool = True
+    #: a ready connection unused this long is closed (upstreams may drop idle sockets)
+    upstream_spare_max_age_s: float = 10.0
     #: POST /audio/speech input limit (characters), as OpenAI's
     rest_input_chars: int = 4096
 

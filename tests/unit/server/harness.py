@@ -148,14 +148,16 @@ class ReportsOnCancel(StreamingEngine):
         self.first_sentence = asyncio.Event()
 
     async def _session(self, ws: ServerConnection) -> None:
-        self.spoken[id(ws)] = 0
         await super()._session(ws)
         if id(ws) not in self.finished_ids:
+            words = self.spoken.get(id(ws), 0)
             with contextlib.suppress(ConnectionClosed):
-                await ws.send(event("session.finished", usage={"text_words": self.spoken[id(ws)]}))
+                await ws.send(event("session.finished", usage={"text_words": words}))
 
     async def send_sentence(self, ws: ServerConnection, text: str, audio: Audio) -> None:
-        self.spoken[id(ws)] += count_words(text)  # metered as its audio starts going out
+        # metered as its audio starts going out; only connections that spoke are listed
+        # (the server's spare connection to the upstream never does)
+        self.spoken[id(ws)] = self.spoken.get(id(ws), 0) + count_words(text)
         await super().send_sentence(ws, text, audio)
         await asyncio.sleep(0.3)  # a slow voice: the client has time to leave mid-stream
 
