@@ -112,6 +112,7 @@ class ModelLibrary:
         self.max_bytes = max_bytes
         self._builtin_source = builtin
         self._builtin_cache: tuple[tuple[str, int, int], ModelEntry] | None = None
+        self._builtin_digest: tuple[tuple[str, int, int], str] | None = None
         self._lock = threading.RLock()
         self._thumbnails: dict[str, bytes | None] = {}  # ids are content hashes: never stale
         self._rejected: set[str] = set()  # stray files already found invalid (warn once)
@@ -133,8 +134,9 @@ class ModelLibrary:
 
     def get(self, model_id: str) -> ModelEntry:
         """The entry with exactly this id; LibraryError ``unknown-model`` otherwise."""
-        builtin = self.builtin_entry()
-        if builtin is not None and builtin.id == model_id:
+        if model_id == self._builtin_id():
+            builtin = self.builtin_entry()
+            assert builtin is not None
             return builtin
         record = self._records().get(model_id)
         if record is None:
@@ -155,7 +157,9 @@ class ModelLibrary:
             raise LibraryError(
                 "Give a model id (or a unique prefix of one).", reason="unknown-model"
             )
-        matches = [e for e in self.list() if e.id.startswith(wanted)]
+        # ids first: the built-in avatar is only inspected (~250 ms) when it is the match
+        ids = dict.fromkeys([i for i in (self._builtin_id(),) if i] + list(self._records()))
+        matches = [self.get(i) for i in ids if i.startswith(wanted)]
         if not matches:
             raise LibraryError(
                 f"No model id starts with {prefix!r}; `companion-stage models list` shows them.",
@@ -175,6 +179,23 @@ class ModelLibrary:
             result = inspect_file(entry.path, max_bytes=max(self.max_bytes, entry.size))
             self._thumbnails[entry.id] = result.meta.thumbnail if result.meta else None
         return self._thumbnails[entry.id]
+
+    def _builtin_id(self) -> str | None:
+        """The built-in avatar's id (its sha256) without inspecting it: a CLI lookup of any
+        model needs the id, and inspecting the glTF costs a command ~250 ms."""
+        if self._builtin_source is None:
+            return None
+        path = self._builtin_source()
+        stat = path.stat()
+        key = (str(path), stat.st_size, stat.st_mtime_ns)
+        if self._builtin_cache is not None and self._builtin_cache[0] == key:
+            return self._builtin_cache[1].id
+        if self._builtin_digest is not None and self._builtin_digest[0] == key:
+            return self._builtin_digest[1]
+        with path.open("rb") as handle:
+            digest = hashlib.file_digest(handle, "sha256").hexdigest()
+        self._builtin_digest = (key, digest)
+        return digest
 
     def builtin_entry(self) -> ModelEntry | None:
         """The built-in default avatar's entry (hashed once per file version)."""

@@ -237,6 +237,28 @@ def test_shipped_default_avatar_is_the_builtin_entry(tmp_path: Path) -> None:
     assert first.id == _sha(default_avatar_path())
 
 
+def test_finding_an_imported_model_does_not_inspect_the_builtin_avatar(tmp_path: Path) -> None:
+    """`models select ID` is one process per call: inspecting the shipped avatar cost ~250 ms."""
+    from app.avatar import default_avatar_path
+
+    inspected: list[Path] = []
+    library = ModelLibrary(tmp_path / "models")
+    sphere = library.import_file(REAL_FIXTURES / "sphere_vrm0.vrm").entry
+    fresh = ModelLibrary(tmp_path / "models")
+    original = fresh.builtin_entry
+
+    def counting() -> object:
+        inspected.append(default_avatar_path())
+        return original()
+
+    fresh.builtin_entry = counting  # type: ignore[assignment, method-assign]
+    assert fresh.find(sphere.id[:8]).id == sphere.id
+    assert fresh.get(sphere.id).id == sphere.id
+    assert inspected == []
+    builtin_id = _sha(default_avatar_path())
+    assert fresh.find(builtin_id[:8]).builtin and len(inspected) == 1
+
+
 def test_concurrent_imports_of_the_same_files(library: ModelLibrary) -> None:
     sources = [REAL_FIXTURES / "godette_vrm0.vrm", REAL_FIXTURES / "debug_robot_vrm1.vrm"]
     outcomes: list[bool] = []
