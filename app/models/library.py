@@ -180,47 +180,49 @@ class ModelLibrary:
             self._thumbnails[entry.id] = result.meta.thumbnail if result.meta else None
         return self._thumbnails[entry.id]
 
+    def _builtin_file(self) -> tuple[Path, tuple[str, int, int]] | None:
+        """The built-in avatar's path and its version key (path, size, mtime)."""
+        if self._builtin_source is None:
+            return None
+        path = self._builtin_source()
+        stat = path.stat()
+        return path, (str(path), stat.st_size, stat.st_mtime_ns)
+
     def _builtin_id(self) -> str | None:
         """The built-in avatar's id (its sha256) without inspecting it: a CLI lookup of any
         model needs the id, and inspecting the glTF costs a command ~250 ms."""
-        if self._builtin_source is None:
-            return None
-        path = self._builtin_source()
-        stat = path.stat()
-        key = (str(path), stat.st_size, stat.st_mtime_ns)
-        if self._builtin_cache is not None and self._builtin_cache[0] == key:
-            return self._builtin_cache[1].id
-        if self._builtin_digest is not None and self._builtin_digest[0] == key:
-            return self._builtin_digest[1]
-        with path.open("rb") as handle:
-            digest = hashlib.file_digest(handle, "sha256").hexdigest()
-        self._builtin_digest = (key, digest)
-        return digest
+        found = self._builtin_file()
+        return None if found is None else self._builtin_digest_of(*found)
+
+    def _builtin_digest_of(self, path: Path, key: tuple[str, int, int]) -> str:
+        if self._builtin_digest is None or self._builtin_digest[0] != key:
+            with path.open("rb") as handle:
+                digest = hashlib.file_digest(handle, "sha256").hexdigest()
+            self._builtin_digest = (key, digest)
+        return self._builtin_digest[1]
 
     def builtin_entry(self) -> ModelEntry | None:
-        """The built-in default avatar's entry (hashed once per file version)."""
-        if self._builtin_source is None:
+        """The built-in default avatar's entry (inspected once per file version)."""
+        found = self._builtin_file()
+        if found is None:
             return None
-        path = self._builtin_source()
-        stat = path.stat()
-        key = (str(path), stat.st_size, stat.st_mtime_ns)
+        path, key = found
+        size = key[1]
         if self._builtin_cache is not None and self._builtin_cache[0] == key:
             return self._builtin_cache[1]
-        result = inspect_file(path, max_bytes=max(self.max_bytes, stat.st_size), thumbnail=False)
+        result = inspect_file(path, max_bytes=max(self.max_bytes, size), thumbnail=False)
         if result.meta is None:
             raise LibraryError(
                 f"The built-in avatar is damaged: {result.message}", reason="builtin-invalid"
             )
-        with path.open("rb") as handle:
-            digest = hashlib.file_digest(handle, "sha256").hexdigest()
         meta = result.meta
         entry = ModelEntry(
-            id=digest,
+            id=self._builtin_digest_of(path, key),
             title=meta.title or "Default avatar",
             authors=meta.authors,
             vrm_version=meta.vrm_version,
             licence_summary=meta.licence_summary,
-            size=stat.st_size,
+            size=size,
             original_name=path.name,
             imported_at=0.0,
             path=path,
