@@ -14,7 +14,6 @@ from opentelemetry.trace import SpanKind, Status, StatusCode
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.websockets import WebSocket
-from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
 
 from app.errors import ServerError, SpeechError
@@ -22,7 +21,7 @@ from app.server.analytics import FluxExhausted, SessionFinished
 from app.server.proxy import bearer
 from app.server.state import ServerState
 from app.server.store import User
-from app.server.upstream import Endpoint
+from app.server.upstream import Endpoint, open_upstream
 from app.speech.audio import Audio, wav_bytes
 from app.speech.http import get_json
 from app.speech.protocol import (
@@ -222,20 +221,11 @@ async def speech(request: Request) -> Response:
 
 
 async def _synthesize(endpoint: Endpoint, body: dict[str, Any]) -> tuple[Audio, int]:
-    headers = {"Authorization": f"Bearer {endpoint.token}"} if endpoint.token else None
     pcm = bytearray()
     rate = DEFAULT_SAMPLE_RATE
     extra = {"speed": body["speed"]} if body["speed"] != 1.0 else None
     try:
-        async with connect(
-            endpoint.ws_url,
-            additional_headers=headers,
-            compression=None,
-            proxy=endpoint.proxy,
-            max_size=None,
-            open_timeout=10,
-            close_timeout=2,
-        ) as ws:
+        async with await open_upstream(endpoint, open_timeout=10) as ws:
             await ws.send(
                 start_frame(
                     model=body["model"] or endpoint.model, voice=body["voice"], extra_body=extra

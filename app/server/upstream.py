@@ -38,7 +38,7 @@ from app import log
 from app.server.config import Upstream
 from app.speech.engine import EngineOptions, StreamingEngine
 
-__all__ = ["Endpoint", "Upstreams", "proxy_for"]
+__all__ = ["Endpoint", "Upstreams", "open_upstream", "proxy_for"]
 
 
 @dataclass(frozen=True)
@@ -123,7 +123,7 @@ class Upstreams:
         """
         conn = self._take_spare(endpoint)
         if conn is None:
-            conn = await _open(endpoint, open_timeout)
+            conn = await open_upstream(endpoint, open_timeout)
         return conn
 
     def replenish(self, endpoint: Endpoint, open_timeout: float) -> None:
@@ -160,7 +160,7 @@ class Upstreams:
 
     async def _open_spare(self, endpoint: Endpoint, open_timeout: float) -> None:
         try:
-            conn = await _open(endpoint, open_timeout)
+            conn = await open_upstream(endpoint, open_timeout)
         except Exception as exc:  # the next session opens its own and reports the failure
             log.server.debug("no spare connection to %s: %s", endpoint.ws_url, exc)
             return
@@ -200,7 +200,8 @@ class Upstreams:
             self._builtin = None
 
 
-async def _open(endpoint: Endpoint, open_timeout: float) -> ClientConnection:
+async def open_upstream(endpoint: Endpoint, open_timeout: float) -> ClientConnection:
+    """One socket to the streaming upstream, the way every caller (proxy, REST) opens it."""
     headers = {"Authorization": f"Bearer {endpoint.token}"} if endpoint.token else None
     return await connect(
         endpoint.ws_url,
