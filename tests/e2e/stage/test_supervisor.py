@@ -278,15 +278,14 @@ def stop_timed(
     return took, seen, steps
 
 
-@pytest.mark.expected_log(r"^Godot did not quit within 2 s; terminating$")
-def test_stop_terminates_a_stage_that_ignores_shutdown(
-    godot_runtime: Runtime, data_dir: DataPaths, caplog: pytest.LogCaptureFixture
-) -> None:
-    """stage.shutdown, 2 s grace, then SIGTERM, which the real Godot obeys."""
+def _running_deaf_to_shutdown(
+    runtime: Runtime, data_dir: DataPaths
+) -> tuple[StageSupervisor, int]:
+    """A running stage that logs stage.shutdown and ignores it, and its pid."""
     supervisor = StageSupervisor(
         settings=StageSettings(),
         headless=True,
-        runtime=godot_runtime,
+        runtime=runtime,
         logs_dir=data_dir.logs_dir,
         extra_user_args=["--debug-ignore-shutdown"],
     )
@@ -296,6 +295,15 @@ def test_stop_terminates_a_stage_that_ignores_shutdown(
     ), supervisor.reason
     pid = supervisor.pid
     assert pid is not None
+    return supervisor, pid
+
+
+@pytest.mark.expected_log(r"^Godot did not quit within 2 s; terminating$")
+def test_stop_terminates_a_stage_that_ignores_shutdown(
+    godot_runtime: Runtime, data_dir: DataPaths, caplog: pytest.LogCaptureFixture
+) -> None:
+    """stage.shutdown, 2 s grace, then SIGTERM, which the real Godot obeys."""
+    supervisor, pid = _running_deaf_to_shutdown(godot_runtime, data_dir)
     url = supervisor.bridge.url
     took, seen, steps = stop_timed(supervisor, caplog)
     assert supervisor.last_exit_code == -signal.SIGTERM
@@ -322,19 +330,7 @@ def test_stop_kills_a_stage_that_ignores_shutdown_and_sigterm(
         ["sh", "-c", 'trap "" TERM; exec "$@"', "deaf-godot", *godot_runtime.command],
         dict(godot_runtime.env),
     )
-    supervisor = StageSupervisor(
-        settings=StageSettings(),
-        headless=True,
-        runtime=deaf,
-        logs_dir=data_dir.logs_dir,
-        extra_user_args=["--debug-ignore-shutdown"],
-    )
-    supervisor.start()
-    assert supervisor.wait_for(StageState.RUNNING, StageState.ERROR, timeout=30) is (
-        StageState.RUNNING
-    ), supervisor.reason
-    pid = supervisor.pid
-    assert pid is not None
+    supervisor, pid = _running_deaf_to_shutdown(deaf, data_dir)
     with open(f"/proc/{pid}/status") as status:  # the stage itself, SIGTERM (bit 15) ignored
         ignored = next(int(line.split()[1], 16) for line in status if line.startswith("SigIgn:"))
     assert ignored & (1 << (signal.SIGTERM - 1))
