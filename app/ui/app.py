@@ -159,11 +159,8 @@ class Shell:
 
     def _follow_shortcut_settings(self) -> None:
         """``companion-stage shortcuts set/clear/reset`` changed the settings: follow them."""
-        results = self.action_shortcuts.follow_saved()
-        self._report_bound(results)
-        if results:
-            self.shortcuts_page.refresh_bindings()
-        self.app_shortcuts_page.follow_saved()
+        self._report_bound(self.action_shortcuts.follow_saved())  # the page shows them too
+        self.shortcuts_page.refresh_bindings()  # a cleared action has no result but is gone
 
     def _report_bound(self, bound: dict[str, ShortcutResult]) -> None:
         for action_id, result in bound.items():
