@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
 from app.cli import print_json
 from app.context import AppContext
 from app.godot.fetch import fetch_runtime
-from app.godot.locator import locate_godot
+from app.godot.locator import check_godot, locate_godot
 from app.godot.places import default_apt_dir, default_runtime_dir, lock_path
 
 __all__ = ["register"]
@@ -35,6 +36,16 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     locate.add_argument("--json", action="store_true", help="print the outcome as JSON")
     locate.set_defaults(run=_run_locate)
 
+    use = commands.add_parser(
+        "use", help="save the Godot to run (checked first); --clear finds one automatically")
+    which = use.add_mutually_exclusive_group(required=True)
+    which.add_argument("godot", nargs="?", metavar="GODOT",
+                       help="path of a Godot 4.3+ executable, or its name on PATH")
+    which.add_argument("--clear", action="store_true",
+                       help="forget the saved Godot (setting godot.path)")
+    use.add_argument("--json", action="store_true", help="print the outcome as JSON")
+    use.set_defaults(run=_run_use)
+
 
 def _run_fetch(context: AppContext) -> int:
     args = context.args
@@ -56,10 +67,30 @@ def _run_fetch(context: AppContext) -> int:
 
 
 def _run_locate(context: AppContext) -> int:
-    runtime = locate_godot(context.settings.load().settings.stage)
+    runtime = locate_godot(context.settings.load().settings.godot)
     if context.args.json:
         print_json({"ok": True, "command": runtime.command, "version": runtime.version,
                     "source": runtime.source})
     else:
         print(f"{' '.join(runtime.command)}  (Godot {runtime.version}, from {runtime.source})")
+    return 0
+
+
+def _run_use(context: AppContext) -> int:
+    """Check first, then save: a failed check leaves the saved setting as it was."""
+    args = context.args
+    if args.clear:
+        context.settings.update(lambda s: setattr(s.godot, "path", ""))
+        if args.json:
+            print_json({"ok": True, "path": ""})
+        else:
+            print("godot.path cleared: the stage finds Godot automatically")
+        return 0
+    runtime = check_godot(args.godot)
+    saved = args.godot if os.sep not in args.godot else runtime.command[0]
+    context.settings.update(lambda s: setattr(s.godot, "path", saved))
+    if args.json:
+        print_json({"ok": True, "path": saved, "version": runtime.version})
+    else:
+        print(f"godot.path = {saved}  (Godot {runtime.version})")
     return 0

@@ -1,6 +1,6 @@
 """Pick the Godot the stage runs on, and say exactly where it looked when there is none.
 
-Order: the ``stage.godot_path`` setting, env ``COMPANION_STAGE_GODOT``, the runtime
+Order: the ``godot.path`` setting, env ``COMPANION_STAGE_GODOT``, the runtime
 ``godot fetch`` unpacked, then ``godot4``/``godot`` on PATH. Each candidate must answer
 ``--version`` with 4.3 or newer; a candidate that is set but unusable is logged and
 skipped, so one stale setting does not stop the app when another Godot works.
@@ -22,9 +22,9 @@ from app.godot.launcher import LAUNCHER_NAME
 from app.godot.places import runtime_dirs
 from app.godot.version import MIN_GODOT_VERSION, parse_godot_version
 from app.paths import resolve_data_dir
-from app.settings.sections.stage import StageSettings
+from app.settings.sections.godot import GodotSettings
 
-__all__ = ["GODOT_ENV", "GodotRuntime", "godot_home_env", "locate_godot"]
+__all__ = ["GODOT_ENV", "GodotRuntime", "check_godot", "godot_home_env", "locate_godot"]
 
 GODOT_ENV: Final = "COMPANION_STAGE_GODOT"
 PROBE_TIMEOUT_S: Final = 30.0
@@ -71,12 +71,12 @@ def _named(value: str, environ: Mapping[str, str]) -> Path | None:
     return _which(value, environ)
 
 
-def _candidates(settings: StageSettings, environ: Mapping[str, str],
+def _candidates(settings: GodotSettings, environ: Mapping[str, str],
                 fetched: Sequence[Path]) -> list[_Candidate]:
     places = [
-        _Candidate("setting stage.godot_path",
-                   _named(settings.godot_path, environ) if settings.godot_path else None,
-                   f"{settings.godot_path!r} not found" if settings.godot_path else "not set"),
+        _Candidate("setting godot.path",
+                   _named(settings.path, environ) if settings.path else None,
+                   f"{settings.path!r} not found" if settings.path else "not set"),
         _Candidate(f"env {GODOT_ENV}",
                    _named(environ[GODOT_ENV], environ) if environ.get(GODOT_ENV) else None,
                    f"{environ[GODOT_ENV]!r} not found" if environ.get(GODOT_ENV) else "not set"),
@@ -110,7 +110,30 @@ def _probe(path: Path, env: Mapping[str, str]) -> tuple[str | None, str]:
     return done.stdout.strip().splitlines()[0], ""
 
 
-def locate_godot(stage_settings: StageSettings, environ: Mapping[str, str] = os.environ, *,
+def check_godot(value: str, environ: Mapping[str, str] = os.environ, *,
+                home: Path | None = None) -> GodotRuntime:
+    """The Godot ``value`` names (a path or a name on PATH), or why it cannot be used.
+
+    ``godot use`` checks before saving, so a typo never becomes a setting that is only
+    found out (and skipped) the next time the stage starts.
+    """
+    path = _named(value, environ)
+    if path is None:
+        raise GodotRuntimeError(f"Godot not saved: {value!r} is not a file and not a "
+                                "program on PATH",
+                                reason="godot-unusable")
+    path = path.absolute()
+    home = home if home is not None else resolve_data_dir(None, environ).root / "godot"
+    extra_env = godot_home_env(home)
+    version, why_not = _probe(path, {**environ, **extra_env})
+    if version is None:
+        raise GodotRuntimeError(f"Godot not saved: {why_not}",
+                                reason="godot-unusable")
+    return GodotRuntime(command=[str(path)], version=version, env=extra_env,
+                        source="setting godot.path")
+
+
+def locate_godot(godot_settings: GodotSettings, environ: Mapping[str, str] = os.environ, *,
                  home: Path | None = None, fetched_dirs: Sequence[Path] | None = None
                  ) -> GodotRuntime:
     """The first usable Godot 4.3+ (see the module docstring); GodotRuntimeError otherwise.
@@ -122,7 +145,7 @@ def locate_godot(stage_settings: StageSettings, environ: Mapping[str, str] = os.
     extra_env = godot_home_env(home)
     probe_env = {**environ, **extra_env}
     looked: list[str] = []
-    for candidate in _candidates(stage_settings, environ,
+    for candidate in _candidates(godot_settings, environ,
                                  runtime_dirs() if fetched_dirs is None else fetched_dirs):
         if candidate.path is None:
             looked.append(f"{candidate.place}: {candidate.absent}")
@@ -141,7 +164,7 @@ def locate_godot(stage_settings: StageSettings, environ: Mapping[str, str] = os.
         f"No usable Godot {MIN_GODOT_VERSION.major}.{MIN_GODOT_VERSION.minor}+ was found. "
         f"Looked in, in order:\n{places}\n"
         "To fix it: run `companion-stage godot fetch` (downloads the pinned runtime; "
-        "./scripts/run.sh does this), or point the stage.godot_path setting or "
+        "./scripts/run.sh does this), or point the godot.path setting or "
         f"{GODOT_ENV} at a Godot {MIN_GODOT_VERSION.major}.{MIN_GODOT_VERSION.minor}+ "
         "executable, or install godot4 on PATH.",
         reason="godot-not-found",

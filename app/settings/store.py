@@ -1,7 +1,8 @@
 """Loading and saving ``settings.json`` without ever losing what the user had.
 
 A file that cannot be parsed is moved aside as ``settings.json.corrupt-<timestamp>``
-and defaults are used; a file from a newer version is copied aside before it is
+and defaults are used; an older layout is brought forward (``migrations``); a file
+from a newer version is copied aside before it is
 overwritten; a single ill-typed value falls back to its default. Every such event
 becomes a :class:`LoadNotice` the UI shows the user.
 """
@@ -20,6 +21,7 @@ from app import log
 from app.atomic import atomic_write_text
 from app.errors import SettingsError
 from app.settings.fields import FieldProblem, from_dict, to_dict
+from app.settings.migrations import migrate
 from app.settings.schema import SCHEMA_VERSION, Settings
 
 __all__ = ["LoadNotice", "LoadResult", "SettingsStore"]
@@ -69,6 +71,8 @@ class SettingsStore:
                 f"a copy was kept as {kept.name} and the known values were used.",
                 kept,
             ))
+        for change in migrate(data, SCHEMA_VERSION):
+            log.settings.info("settings from an older version: %s", change)
         problems: list[FieldProblem] = []
         settings = from_dict(Settings, data, problems)
         settings.schema_version = SCHEMA_VERSION

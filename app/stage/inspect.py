@@ -83,8 +83,8 @@ def inspect_vrm(path: Path, *, godot: Runtime | None = None, springs: bool = Tru
 
 def _run_inspect(ctx: AppContext) -> int:
     args = ctx.args
-    stage_settings = ctx.settings.load().settings.stage
-    report = inspect_vrm(Path(args.file), godot=find_runtime(stage_settings),
+    godot_settings = ctx.settings.load().settings.godot
+    report = inspect_vrm(Path(args.file), godot=find_runtime(godot_settings),
                          springs=not args.no_springs)
     if not report.get("ok"):
         raise StageError(str(report.get("message", "The stage refused the file.")),

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from app.godot.locator import locate_godot
-from app.settings.sections.stage import StageSettings
+from app.settings.sections.godot import GodotSettings
 
 __all__ = ["Runtime", "SimpleRuntime", "find_runtime"]
 
@@ -36,10 +36,10 @@ class SimpleRuntime:
 
 
 def find_runtime(
-    settings: StageSettings | None = None, environ: Mapping[str, str] | None = None
+    settings: GodotSettings | None = None, environ: Mapping[str, str] | None = None
 ) -> Runtime:
     """The Godot to run (GodotRuntimeError ``godot-not-found`` lists where it looked)."""
     return locate_godot(
-        settings if settings is not None else StageSettings(),
+        settings if settings is not None else GodotSettings(),
         os.environ if environ is None else environ,
     )

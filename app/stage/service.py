@@ -46,9 +46,11 @@ class StageService:
         environ: Mapping[str, str] | None = None,
     ) -> None:
         environ = os.environ if environ is None else environ
-        stage_settings = settings or store.load().settings.stage
+        saved = store.load().settings
+        stage_settings = settings or saved.stage
         self.supervisor = StageSupervisor(
             settings=stage_settings,
+            godot=saved.godot,
             logs_dir=paths.logs_dir,
             headless=headless,
             remote_debug=resolve_remote_debug(

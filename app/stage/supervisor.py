@@ -31,6 +31,7 @@ from typing import Final
 
 from app import log
 from app.errors import StageError
+from app.settings.sections.godot import GodotSettings
 from app.settings.sections.stage import StageSettings
 from app.stage.bridge import BridgeEvent, Message, PeerConnected, PeerDisconnected, StageBridge
 from app.stage.process import GodotProcess, LaunchOptions, OutputListener, window_args
@@ -103,6 +104,7 @@ class StageSupervisor:
         self,
         *,
         settings: StageSettings,
+        godot: GodotSettings | None = None,
         logs_dir: Path | None = None,
         headless: bool = False,
         remote_debug: str | None = None,
@@ -113,6 +115,7 @@ class StageSupervisor:
         bridge: StageBridge | None = None,
     ) -> None:
         self.settings = settings
+        self._godot = godot
         self.bridge = bridge or StageBridge()
         self._runtime = runtime
         self._environ = environ
@@ -286,7 +289,7 @@ class StageSupervisor:
         """Start a child; returns its ready deadline (None if it could not start)."""
         self._set(StageState.STARTING)
         try:
-            runtime = self._runtime or find_runtime(self.settings, self._environ)
+            runtime = self._runtime or find_runtime(self._godot, self._environ)
             self._runtime = runtime  # located once: restarts should not search again
             options = LaunchOptions(
                 bridge_url=self.bridge.url,

@@ -11,9 +11,6 @@ __all__ = ["StageSettings"]
 
 @dataclass
 class StageSettings:
-    godot_path: str = setting(
-        "", doc="Godot 4 executable to use; empty means find one automatically."
-    )
     remote_debug: str = setting(
         "", doc="Godot remote debugger address (tcp://host:port); empty is off."
     )

@@ -15,7 +15,7 @@ from app.godot.launcher import LAUNCHER_NAME
 from app.godot.locator import GODOT_ENV, GodotRuntime, locate_godot
 from app.godot.lock import load_lock
 from app.godot.places import default_runtime_dir, lock_path
-from app.settings.sections.stage import StageSettings
+from app.settings.sections.godot import GodotSettings
 from tests.xvfb import running_xvfb
 
 pytestmark = [pytest.mark.godot, pytest.mark.e2e]
@@ -56,7 +56,7 @@ def runtime() -> GodotRuntime:
     launcher = default_runtime_dir() / LAUNCHER_NAME
     assert launcher.is_file(), f"no runtime at {launcher}: run `companion-stage godot fetch`"
     env = {k: v for k, v in os.environ.items() if k != GODOT_ENV}
-    found = locate_godot(StageSettings(), env)
+    found = locate_godot(GodotSettings(), env)
     assert found.source == f"fetched runtime {launcher}"
     return found
 

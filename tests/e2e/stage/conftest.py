@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from app.paths import DataPaths
+from app.settings.sections.godot import GodotSettings
 from app.settings.sections.stage import StageSettings
 from app.stage.apply import StageApplier
 from app.stage.bridge import BridgeEvent
@@ -21,7 +22,7 @@ from tests.conftest import real_vrm_files
 @pytest.fixture(scope="session")
 def godot_runtime() -> Runtime:
     """The Godot the app would use (fetched runtime or COMPANION_STAGE_GODOT); never skipped."""
-    return find_runtime(StageSettings())
+    return find_runtime(GodotSettings())
 
 
 def default_avatars() -> list[Path]:

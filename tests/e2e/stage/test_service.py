@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import queue
 import time
 from pathlib import Path
@@ -10,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from app.avatar import default_avatar_path
+from app.godot.locator import GODOT_ENV
 from app.paths import DataPaths
 from app.settings import SettingsStore
 from app.stage.bridge import BridgeEvent, Message
@@ -169,3 +171,25 @@ def test_a_refused_model_leaves_the_avatar_and_its_expressions(
     assert refused.status == "error" and refused.error is not None
     assert refused.error.code == "not-vrm" and "plain" in refused.error.message
     assert traced.message.startswith("expression: aa=1.000 -> aa values [1")
+
+
+def test_the_godot_path_setting_is_the_godot_the_stage_runs(
+        godot_runtime: Runtime, data_dir: DataPaths, tmp_path: Path) -> None:
+    """A wrapper named by godot.path notes each start, then runs the real Godot."""
+    started = tmp_path / "started"
+    wrapper = tmp_path / "my godot" / "godot"
+    wrapper.parent.mkdir()
+    real = " ".join(f"'{part}'" for part in godot_runtime.command)
+    wrapper.write_text(f'#!/bin/sh\necho "$*" >> "{started}"\nexec {real} "$@"\n')
+    wrapper.chmod(0o755)
+    store = SettingsStore(data_dir.settings_file)
+    store.update(lambda s: setattr(s.godot, "path", str(wrapper)))
+    environ = {**os.environ, "PATH": "/usr/bin:/bin"}
+    environ.pop(GODOT_ENV, None)  # the setting comes first anyway; keep the test plain
+    service = StageService(data_dir, store, headless=True, environ=environ)
+    with service:
+        service.wait_until_running(30)
+        assert service.apply(default_avatar_path()).result(30).status == "applied"
+    runs = started.read_text().splitlines()
+    assert runs[0] == "--headless --version"  # the locator's check
+    assert "--bridge-url=ws://127.0.0.1:" in runs[-1]  # the stage itself

@@ -8,7 +8,7 @@ import pytest
 
 from app.errors import GodotRuntimeError
 from app.godot.locator import GODOT_ENV, GodotRuntime, locate_godot
-from app.settings.sections.stage import StageSettings
+from app.settings.sections.godot import GodotSettings
 
 
 def _godot(path: Path, version: str = "4.6.3.stable.test", *, exit_code: int = 0) -> Path:
@@ -32,7 +32,7 @@ def env(tmp_path: Path) -> dict[str, str]:
 
 def _locate(tmp_path: Path, env: dict[str, str], setting: str = "",
             fetched: list[Path] | None = None) -> GodotRuntime:
-    return locate_godot(StageSettings(godot_path=setting), env, home=tmp_path / "home",
+    return locate_godot(GodotSettings(path=setting), env, home=tmp_path / "home",
                         fetched_dirs=fetched if fetched is not None else [tmp_path / "fetched"])
 
 
@@ -45,7 +45,7 @@ def test_order_setting_env_fetched_path(tmp_path: Path, env: dict[str, str]) -> 
     env[GODOT_ENV] = str(from_env)
 
     found = _locate(tmp_path, env, str(setting))
-    assert (found.command, found.source) == ([str(setting)], "setting stage.godot_path")
+    assert (found.command, found.source) == ([str(setting)], "setting godot.path")
     assert found.version == "4.3.stable"
     found = _locate(tmp_path, env)
     assert (found.command, found.source) == ([str(from_env)], f"env {GODOT_ENV}")
@@ -89,7 +89,7 @@ def test_the_runtime_gets_private_xdg_folders(tmp_path: Path, env: dict[str, str
 def test_default_home_is_in_the_data_folder(tmp_path: Path, env: dict[str, str]) -> None:
     env["COMPANION_STAGE_DATA_DIR"] = str(tmp_path / "data")
     _godot(tmp_path / "path" / "godot")
-    found = locate_godot(StageSettings(), env, fetched_dirs=[])
+    found = locate_godot(GodotSettings(), env, fetched_dirs=[])
     assert found.env["XDG_DATA_HOME"] == str((tmp_path / "data" / "godot" / "data").resolve())
 
 
@@ -106,7 +106,7 @@ def test_not_found_lists_every_place_and_the_fix(tmp_path: Path, env: dict[str, 
     assert error.reason == "godot-not-found"
     lines = error.message.splitlines()
     assert lines[1:7] == [
-        f"  1. setting stage.godot_path: {tmp_path / 'nowhere' / 'godot'} not found",
+        f"  1. setting godot.path: {tmp_path / 'nowhere' / 'godot'} not found",
         f"  2. env {GODOT_ENV}: {tmp_path / 'missing' / 'godot'} not found",
         f"  3. fetched runtime {not_executable}: {not_executable} is not executable",
         f"  4. fetched runtime {tmp_path / 'other' / 'godot'}: {tmp_path / 'other' / 'godot'} "
@@ -121,5 +121,5 @@ def test_not_found_lists_every_place_and_the_fix(tmp_path: Path, env: dict[str, 
 def test_nothing_set_says_not_set(tmp_path: Path, env: dict[str, str]) -> None:
     with pytest.raises(GodotRuntimeError) as caught:
         _locate(tmp_path, env, fetched=[])
-    assert "1. setting stage.godot_path: not set" in caught.value.message
+    assert "1. setting godot.path: not set" in caught.value.message
     assert f"2. env {GODOT_ENV}: not set" in caught.value.message

@@ -73,7 +73,7 @@ def test_newer_schema_is_copied_aside(tmp_path: Path) -> None:
     assert result.notices[0].kept_as is not None and result.notices[0].kept_as.exists()
 
 
-@pytest.mark.expected_log(r"^Setting (models|stage): expected")
+@pytest.mark.expected_log(r"^Setting (models|stage|godot)(\.path)?: expected")
 @hsettings(max_examples=200, deadline=None)
 @given(st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False)
                     | st.text(),
@@ -81,9 +81,54 @@ def test_newer_schema_is_copied_aside(tmp_path: Path) -> None:
 def test_any_json_loads_without_raising(value: object) -> None:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "settings.json"
-        path.write_text(json.dumps({"models": value, "stage": value}), encoding="utf-8")
+        path.write_text(json.dumps({"schema_version": 1, "models": value, "stage": value,
+                                    "godot": value}), encoding="utf-8")
         loaded = SettingsStore(path).load().settings
         assert isinstance(loaded, Settings)
+
+
+def _version_1_file(path: Path, stage: dict[str, object], **more: object) -> None:
+    path.write_text(json.dumps({"schema_version": 1, "stage": stage, **more}), encoding="utf-8")
+
+
+def test_version_1_godot_path_moves_to_its_own_section(tmp_path: Path) -> None:
+    path = tmp_path / "settings.json"
+    _version_1_file(path, {"godot_path": "/opt/godot/godot", "window_width": 640},
+                    models={"selected": "abc"})
+    store = SettingsStore(path)
+    result = store.load()
+    assert result.notices == []  # nothing the user has to act on
+    assert result.settings.godot.path == "/opt/godot/godot"
+    assert result.settings.stage.window_width == 640
+    assert result.settings.models.selected == "abc"
+
+    store.update(lambda s: None)  # the next save writes the new layout
+    on_disk = json.loads(path.read_text(encoding="utf-8"))
+    assert on_disk["schema_version"] == SCHEMA_VERSION == 2
+    assert on_disk["godot"] == {"path": "/opt/godot/godot"}
+    assert "godot_path" not in on_disk["stage"] and on_disk["stage"]["window_width"] == 640
+    assert store.load().settings == result.settings
+
+
+def test_migration_never_overwrites_a_godot_path_already_set(tmp_path: Path) -> None:
+    path = tmp_path / "settings.json"
+    _version_1_file(path, {"godot_path": "/old/godot"}, godot={"path": "/new/godot"})
+    assert SettingsStore(path).load().settings.godot.path == "/new/godot"
+
+
+def test_a_file_without_a_version_is_read_as_version_1(tmp_path: Path) -> None:
+    path = tmp_path / "settings.json"
+    path.write_text(json.dumps({"stage": {"godot_path": "godot4"}}), encoding="utf-8")
+    assert SettingsStore(path).load().settings.godot.path == "godot4"
+
+
+@pytest.mark.expected_log(r"^Setting godot\.path: expected str, got 42")
+def test_an_ill_typed_old_godot_path_costs_only_itself(tmp_path: Path) -> None:
+    path = tmp_path / "settings.json"
+    _version_1_file(path, {"godot_path": 42, "borderless": False})
+    result = SettingsStore(path).load()
+    assert result.settings.godot.path == "" and result.settings.stage.borderless is False
+    assert [n.kind for n in result.notices] == ["invalid-value"]
 
 
 def test_concurrent_updates_lose_nothing(tmp_path: Path) -> None:
@@ -115,9 +160,11 @@ def test_every_leaf_setting_is_described_once_with_its_real_default() -> None:
     names = [name for name, _, _, _ in rows]
     assert len(names) == len(set(names))
     assert [name for name, _, _, doc in rows if not doc] == []
-    assert not {"models", "stage", "shortcuts", "speech", "privacy"} & set(names)  # sections expand
+    sections = {"models", "godot", "stage", "shortcuts", "speech", "privacy"}
+    assert not sections & set(names)  # sections expand into their leaves
     by_name = {name: (kind, default) for name, kind, default, _ in rows}
     defaults = Settings()
     assert by_name["models.selected"] == ("str", defaults.models.selected)
+    assert by_name["godot.path"] == ("str", "")
     assert by_name["stage.ready_timeout_s"] == ("float", defaults.stage.ready_timeout_s)
     assert by_name["shortcuts.bindings"] == ("dict", defaults.shortcuts.bindings)

@@ -108,7 +108,7 @@ def test_a_stage_that_cannot_start_is_named_once_not_repeated_under_the_model(
     answered: concurrent.futures.Future[object] = concurrent.futures.Future()
     answered.set_exception(StageError(
         "the stage is error: No usable Godot 4.3+ was found. Looked in, in order:\n"
-        "  1. setting stage.godot_path: not set\n  2. …", reason="stage-error"))
+        "  1. setting godot.path: not set\n  2. …", reason="stage-error"))
     with qtbot.waitSignal(shell.stage.apply_finished, timeout=1000) as emitted:
         shell.stage._answered(answered, "Companion Stage Default")  # type: ignore[arg-type]
     outcome = emitted.args[0]
