@@ -1,5 +1,8 @@
 """Builds the shipped default avatars: ``python -m app.avatar.generate --out app/avatar/data``.
 
+Each ``.vrm`` gets a ``.vrm.meta.json`` beside it: the title, authors and licence the model
+library lists, so the built-in avatar is never parsed at run time.
+
 One figure, two writers: the VRM 0.x and 1.0 files differ only in facing and extensions.
 The output is byte-identical across runs (no timestamps, rounded floats, sorted JSON), which
 is what lets a test regenerate the files and compare them with the committed ones.
@@ -17,6 +20,7 @@ from app.avatar import AVATAR_FILES, DEFAULT_AVATAR_VERSIONS, VrmVersion, vrm0, 
 from app.avatar.figure import Figure, build_figure
 from app.avatar.gltf_writer import build_gltf, to_glb
 from app.avatar.thumbnail import render_portrait
+from app.models.library import write_builtin_meta
 
 __all__ = ["build_all", "build_vrm", "main"]
 
@@ -47,7 +51,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     for version, data in build_all().items():
         target = args.out / AVATAR_FILES[version]
         atomic_write_bytes(target, data)
-        print(f"{target} ({len(data)} bytes, VRM {version})")
+        meta = write_builtin_meta(target)  # what the library lists, without parsing at run time
+        print(f"{target} ({len(data)} bytes, VRM {version}) + {meta.name}")
     return 0
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import builtins
 import hashlib
+import json
 import os
 import re
 import tempfile
@@ -23,6 +24,7 @@ from pathlib import Path
 from typing import Any, BinaryIO, Final
 
 from app import log
+from app.atomic import atomic_write_text
 from app.errors import LibraryError, ModelError
 from app.models.index import IndexRecord, load_index, save_index
 from app.models.validate import DEFAULT_MAX_BYTES, inspect_file
@@ -33,7 +35,9 @@ __all__ = [
     "ModelEntry",
     "ModelLibrary",
     "Progress",
+    "builtin_meta_path",
     "default_builtin_path",
+    "write_builtin_meta",
 ]
 
 #: Copy and hash in pieces of this size: memory stays flat whatever the model's size.
@@ -83,6 +87,47 @@ class ImportOutcome:
 
     entry: ModelEntry
     added: bool
+
+
+def builtin_meta_path(path: Path) -> Path:
+    """Where the built-in avatar's shipped metadata lives: beside it, ``<name>.meta.json``."""
+    return path.with_name(path.name + ".meta.json")
+
+
+def write_builtin_meta(path: Path) -> Path:
+    """Write what the library shows for the built-in avatar, so it is never inspected at run
+    time: pygltflib's parse costs ~140 ms, paid by every first selection of the default.
+
+    The file names the avatar's sha256; a stale one (the avatar changed, the metadata did not)
+    is ignored and the avatar inspected as before.
+    """
+    result = inspect_file(path, max_bytes=max(DEFAULT_MAX_BYTES, _size(path)), thumbnail=False)
+    if result.meta is None:
+        raise LibraryError(f"{path.name} is not a valid VRM: {result.message}",
+                           reason="builtin-invalid")
+    with path.open("rb") as handle:
+        digest = hashlib.file_digest(handle, "sha256").hexdigest()
+    meta = result.meta
+    target = builtin_meta_path(path)
+    atomic_write_text(target, json.dumps({
+        "sha256": digest, "title": meta.title, "authors": meta.authors,
+        "vrmVersion": meta.vrm_version, "licenceSummary": meta.licence_summary,
+    }, indent=2, sort_keys=True) + "\n")
+    return target
+
+
+def _shipped_meta(path: Path, digest: str) -> dict[str, Any] | None:
+    """The shipped metadata when it is there, well-formed and about these very bytes."""
+    try:
+        data = json.loads(builtin_meta_path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    fields = {"title": str, "vrmVersion": str, "licenceSummary": str, "authors": list}
+    if (not isinstance(data, dict) or data.get("sha256") != digest
+            or not all(isinstance(data.get(k), t) for k, t in fields.items())
+            or not all(isinstance(a, str) for a in data["authors"])):
+        return None
+    return data
 
 
 def default_builtin_path() -> Path:
@@ -210,18 +255,25 @@ class ModelLibrary:
         size = key[1]
         if self._builtin_cache is not None and self._builtin_cache[0] == key:
             return self._builtin_cache[1]
-        result = inspect_file(path, max_bytes=max(self.max_bytes, size), thumbnail=False)
-        if result.meta is None:
-            raise LibraryError(
-                f"The built-in avatar is damaged: {result.message}", reason="builtin-invalid"
-            )
-        meta = result.meta
+        digest = self._builtin_digest_of(path, key)
+        shipped = _shipped_meta(path, digest)
+        if shipped is not None:
+            title, authors = shipped["title"], list(shipped["authors"])
+            vrm_version, licence = shipped["vrmVersion"], shipped["licenceSummary"]
+        else:
+            result = inspect_file(path, max_bytes=max(self.max_bytes, size), thumbnail=False)
+            if result.meta is None:
+                raise LibraryError(
+                    f"The built-in avatar is damaged: {result.message}", reason="builtin-invalid"
+                )
+            title, authors = result.meta.title, result.meta.authors
+            vrm_version, licence = result.meta.vrm_version, result.meta.licence_summary
         entry = ModelEntry(
-            id=self._builtin_digest_of(path, key),
-            title=meta.title or "Default avatar",
-            authors=meta.authors,
-            vrm_version=meta.vrm_version,
-            licence_summary=meta.licence_summary,
+            id=digest,
+            title=title or "Default avatar",
+            authors=authors,
+            vrm_version=vrm_version,
+            licence_summary=licence,
             size=size,
             original_name=path.name,
             imported_at=0.0,

@@ -27,6 +27,9 @@ def test_regenerated_files_match_the_shipped_ones_byte_for_byte(tmp_path: Path) 
         fresh = (tmp_path / AVATAR_FILES[version]).read_bytes()
         shipped = default_avatar_path(version).read_bytes()
         assert fresh == shipped, _explain(AVATAR_FILES[version], fresh, shipped)
+        meta = AVATAR_FILES[version] + ".meta.json"
+        assert (tmp_path / meta).read_text() == (default_avatar_path(version).parent / meta
+                                                 ).read_text(), f"{meta} is stale"
 
 
 def _explain(name: str, fresh: bytes, shipped: bytes) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import itertools
 import json
@@ -235,6 +236,53 @@ def test_shipped_default_avatar_is_the_builtin_entry(tmp_path: Path) -> None:
     assert first.builtin
     assert first.path == default_avatar_path()
     assert first.id == _sha(default_avatar_path())
+
+
+def test_the_builtin_entry_comes_from_its_shipped_metadata_without_parsing(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Selecting the default is the first thing a new user does: no ~140 ms glTF parse."""
+    import shutil
+
+    from app.avatar import default_avatar_path
+
+    bare = tmp_path / "bare" / "default.vrm"  # the same avatar without its metadata file
+    bare.parent.mkdir()
+    shutil.copyfile(default_avatar_path(), bare)
+    inspected = ModelLibrary(tmp_path / "a", builtin=lambda: bare).builtin_entry()
+    assert inspected is not None
+
+    def no_parsing(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the built-in avatar was parsed")
+
+    monkeypatch.setattr("app.models.library.inspect_file", no_parsing)
+    shipped = ModelLibrary(tmp_path / "b").builtin_entry()
+    assert shipped is not None
+    assert shipped == dataclasses.replace(inspected, path=default_avatar_path(),
+                                          original_name=default_avatar_path().name)
+
+
+@pytest.mark.parametrize("metadata", [
+    {"sha256": "0" * 64, "title": "Stale", "authors": [], "vrmVersion": "1.0",
+     "licenceSummary": ""},
+    {"sha256": "<the file's>", "title": 7, "authors": [], "vrmVersion": "1.0",
+     "licenceSummary": ""},
+    "not JSON {",
+])
+def test_stale_or_broken_builtin_metadata_is_ignored(
+        tmp_path: Path, metadata: object) -> None:
+    import shutil
+
+    from app.avatar import default_avatar_path
+    from app.models.library import builtin_meta_path
+
+    copy = tmp_path / "default.vrm"
+    shutil.copyfile(default_avatar_path(), copy)
+    if isinstance(metadata, dict):
+        metadata = json.dumps({**metadata, "sha256": metadata["sha256"].replace(
+            "<the file's>", _sha(copy))})
+    builtin_meta_path(copy).write_text(str(metadata))
+    entry = ModelLibrary(tmp_path / "models", builtin=lambda: copy).builtin_entry()
+    assert entry is not None and entry.title == "Companion Stage Default"  # read from the file
 
 
 def test_finding_an_imported_model_does_not_inspect_the_builtin_avatar(tmp_path: Path) -> None:
