@@ -45,6 +45,9 @@ TAIL_LINES: Final = 60
 GODOT_LOG_BYTES: Final = 2 * 1024 * 1024
 GODOT_LOG_COUNT: Final = 3
 _PR_SET_PDEATHSIG: Final = 1
+_PR_SET_TIMERSLACK: Final = 29
+#: Timer slack of the Godot process, in ns (Linux's default is 50 µs): see _prepare_child.
+STAGE_TIMER_SLACK_NS: Final = 1_000
 
 OutputListener = Callable[[str, str], None]
 """Called with (stream name "stdout"|"stderr", line) on a reader thread."""
@@ -128,7 +131,7 @@ class GodotProcess:
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
                 cwd=str(options.project_dir),
-                preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
+                preexec_fn=_prepare_child if sys.platform.startswith("linux") else None,
             )
         except OSError as exc:
             raise StageError(
@@ -210,12 +213,18 @@ def _godot_log_handler(logs_dir: Path) -> logging.Handler:
     return handler
 
 
-def _die_with_parent() -> None:
-    """In the child before exec: ask Linux to SIGTERM it when its parent thread dies.
+def _prepare_child() -> None:
+    """In the child before exec (Linux): tie it to its parent, and sharpen its sleeps.
 
-    The second line of defence against orphans; the first is that the stage quits
-    as soon as its bridge closes. PDEATHSIG follows the *thread* that forked, so the
-    supervisor spawns from its own long-lived thread.
+    PDEATHSIG asks Linux to SIGTERM Godot when its parent thread dies: the second line
+    of defence against orphans (the first is that the stage quits as soon as its bridge
+    closes). It follows the *thread* that forked, so the supervisor spawns from its own
+    long-lived thread.
+
+    The timer slack (kept across exec, inherited by Godot's threads) lets the bridge's
+    poll thread, which sleeps 20 µs between polls while traffic flows, wake after ~25 µs
+    instead of ~75 µs: that sleep was the largest share of a bridge round trip.
     """
     libc = ctypes.CDLL(None, use_errno=True)
     libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+    libc.prctl(_PR_SET_TIMERSLACK, STAGE_TIMER_SLACK_NS, 0, 0, 0)

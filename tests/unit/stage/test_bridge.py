@@ -185,6 +185,38 @@ def test_malformed_frames_get_error_replies_and_the_link_survives(bridge: StageB
     conn.close()
 
 
+@pytest.mark.expected_log(r"^refused a frame from the stage \(bad-json\): ")
+def test_a_text_frame_that_is_not_utf8_gets_an_error_reply(bridge: StageBridge) -> None:
+    conn = open_stage(bridge)
+    conn.send(b'{"v":1,"id":"\xff"}', text=True)
+    reply = json.loads(conn.recv(timeout=5))
+    assert reply["type"] == "error" and reply["payload"]["code"] == "bad-json"
+    _, future = bridge.request(Ping())  # the link survives
+    ping = json.loads(conn.recv(timeout=5))
+    conn.send(protocol.serialise(Envelope("p1", Pong(), re=ping["id"])))
+    assert future.result(timeout=5).id == "p1"
+    conn.close()
+
+
+def test_fragmented_and_binary_messages_arrive_whole_and_in_order(bridge: StageBridge) -> None:
+    """Whole frames are handled as they are read; a message split into fragments takes the
+    connection's own queue, and a binary frame holding JSON is read like a text one."""
+    events: queue.Queue[object] = queue.Queue()
+    bridge.add_listener(events.put)
+    conn = open_stage(bridge)
+    first = protocol.serialise(Envelope("m1", protocol.Log("info", "one")))
+    conn.send([first[:10], first[10:25], first[25:]])
+    conn.send(protocol.serialise(Envelope("m2", protocol.Log("info", "two"))).encode())
+    conn.send(protocol.serialise(Envelope("m3", protocol.Log("info", "three"))))
+    ids: list[str] = []
+    while len(ids) < 3:
+        event = events.get(timeout=5)
+        if isinstance(event, Message):
+            ids.append(event.envelope.id)
+    assert ids == ["m1", "m2", "m3"]
+    conn.close()
+
+
 def test_oversized_frame_closes_1009(bridge: StageBridge) -> None:
     conn = open_stage(bridge)
     conn.send("x" * (protocol.MAX_FRAME_BYTES + 1))

@@ -49,7 +49,7 @@ static var _counter := 0
 ## Parses one frame. Returns {"ok": true, "id", "type", "payload", "re"} or
 ## {"ok": false, "code", "message", "re"}; never raises. `accept` limits the types.
 static func parse(text: String, accept: Array = []) -> Dictionary:
-	if text.to_utf8_buffer().size() > MAX_FRAME_BYTES:
+	if text.length() * 4 > MAX_FRAME_BYTES and text.to_utf8_buffer().size() > MAX_FRAME_BYTES:
 		return _refuse("too-large", "frame exceeds %d bytes" % MAX_FRAME_BYTES, "")
 	var json := JSON.new()
 	if json.parse(text) != OK:
