@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import os
 from pathlib import Path
 
 from app.cli import print_json
 from app.context import AppContext
 from app.godot.fetch import fetch_runtime
-from app.godot.locator import check_godot, locate_godot
+from app.godot.locator import locate_godot, save_godot_choice
 from app.godot.places import default_apt_dir, default_runtime_dir, lock_path
 
 __all__ = ["register"]
@@ -79,16 +78,13 @@ def _run_locate(context: AppContext) -> int:
 def _run_use(context: AppContext) -> int:
     """Check first, then save: a failed check leaves the saved setting as it was."""
     args = context.args
-    if args.clear:
-        context.settings.update(lambda s: setattr(s.godot, "path", ""))
+    saved, runtime = save_godot_choice(context.settings, "" if args.clear else args.godot)
+    if runtime is None:
         if args.json:
             print_json({"ok": True, "path": ""})
         else:
             print("godot.path cleared: the stage finds Godot automatically")
         return 0
-    runtime = check_godot(args.godot)
-    saved = args.godot if os.sep not in args.godot else runtime.command[0]
-    context.settings.update(lambda s: setattr(s.godot, "path", saved))
     if args.json:
         print_json({"ok": True, "path": saved, "version": runtime.version})
     else:

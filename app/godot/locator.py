@@ -23,8 +23,10 @@ from app.godot.places import runtime_dirs
 from app.godot.version import MIN_GODOT_VERSION, parse_godot_version
 from app.paths import resolve_data_dir
 from app.settings.sections.godot import GodotSettings
+from app.settings.store import SettingsStore
 
-__all__ = ["GODOT_ENV", "GodotRuntime", "check_godot", "godot_home_env", "locate_godot"]
+__all__ = ["GODOT_ENV", "GodotRuntime", "check_godot", "godot_home_env", "locate_godot",
+           "save_godot_choice"]
 
 GODOT_ENV: Final = "COMPANION_STAGE_GODOT"
 PROBE_TIMEOUT_S: Final = 30.0
@@ -131,6 +133,19 @@ def check_godot(value: str, environ: Mapping[str, str] = os.environ, *,
                                 reason="godot-unusable")
     return GodotRuntime(command=[str(path)], version=version, env=extra_env,
                         source="setting godot.path")
+
+
+def save_godot_choice(store: SettingsStore, value: str,
+                      environ: Mapping[str, str] = os.environ) -> tuple[str, GodotRuntime | None]:
+    """Check ``value`` and save it as ``godot.path`` ("" forgets it: find automatically).
+
+    Returns what was saved (a path absolute, a name on PATH kept as a name so it follows
+    PATH) and the checked runtime. GodotRuntimeError ``godot-unusable`` saves nothing.
+    """
+    runtime = check_godot(value, environ) if value else None
+    saved = runtime.command[0] if runtime is not None and os.sep in value else value
+    store.update(lambda settings: setattr(settings.godot, "path", saved))
+    return saved, runtime
 
 
 def locate_godot(godot_settings: GodotSettings, environ: Mapping[str, str] = os.environ, *,

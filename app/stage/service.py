@@ -14,8 +14,10 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from app.errors import StageError
+from app.godot.locator import GodotRuntime, save_godot_choice
 from app.paths import DataPaths
 from app.settings import SettingsStore
+from app.settings.sections.godot import GodotSettings
 from app.settings.sections.stage import StageSettings
 from app.stage.apply import ApplyResult, StageApplier
 from app.stage.bridge import Listener, StageBridge
@@ -46,6 +48,8 @@ class StageService:
         environ: Mapping[str, str] | None = None,
     ) -> None:
         environ = os.environ if environ is None else environ
+        self._store = store
+        self._environ = environ
         saved = store.load().settings
         stage_settings = settings or saved.stage
         self.supervisor = StageSupervisor(
@@ -66,6 +70,18 @@ class StageService:
         self.supervisor.add_listener(self._on_state)
         if settings is None:  # a one-off window (screenshots) must not move the user's
             WindowMemory(store, on_saved=self._window_saved).attach(self.supervisor.bridge)
+
+    @property
+    def godot_path(self) -> str:
+        """The saved ``godot.path`` ("" = found automatically)."""
+        return self._store.load().settings.godot.path
+
+    def use_godot(self, value: str) -> GodotRuntime | None:
+        """Check and save the Godot to run (``godot.path``; "" finds one automatically); the
+        stage's next start uses it. GodotRuntimeError ``godot-unusable`` changes nothing."""
+        saved, runtime = save_godot_choice(self._store, value, self._environ)
+        self.supervisor.use_godot(GodotSettings(path=saved))
+        return runtime
 
     def _window_saved(self, stage: StageSettings) -> None:
         """Stop/Start and crash restarts reopen the window where the user left it."""

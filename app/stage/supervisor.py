@@ -118,6 +118,7 @@ class StageSupervisor:
         self._godot = godot
         self.bridge = bridge or StageBridge()
         self._runtime = runtime
+        self._runtime_given = runtime is not None
         self._environ = environ
         self._logs_dir = logs_dir
         self._headless = headless
@@ -161,6 +162,13 @@ class StageSupervisor:
     def last_exit_code(self) -> int | None:
         """Exit code of the last Godot child that ended (None while none has)."""
         return self._last_exit
+
+    def use_godot(self, godot: GodotSettings) -> None:
+        """The next start (or restart) locates Godot again, from these settings; a running
+        stage keeps its Godot. A runtime handed in by the caller (tests) is never dropped."""
+        self._godot = godot
+        if not self._runtime_given:
+            self._runtime = None
 
     def add_listener(self, listener: StateListener) -> None:
         self._state_listeners.append(listener)

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import concurrent.futures
 import contextlib
+import threading
+from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
@@ -22,7 +24,16 @@ from app.stage.apply import ApplyResult
 from app.stage.service import StageService
 from app.stage.supervisor import StageState, StateChange
 
-__all__ = ["ApplyOutcome", "StageLink"]
+__all__ = ["ApplyOutcome", "GodotChoice", "StageLink"]
+
+
+@dataclass(frozen=True)
+class GodotChoice:
+    """The answer to choosing a Godot: saved (``text`` names it) or refused (why)."""
+
+    ok: bool
+    text: str
+    reason: str = ""
 
 
 class ApplyOutcome:
@@ -41,6 +52,7 @@ class StageLink(QObject):
     output_line = Signal(str, str)  # stream (stdout/stderr), line
     apply_started = Signal(str)  # model title
     apply_finished = Signal(object)  # ApplyOutcome
+    godot_chosen = Signal(object)  # GodotChoice
 
     def __init__(self, service: StageService, library: ModelLibrary, analytics: Analytics,
                  parent: QObject | None = None) -> None:
@@ -50,6 +62,7 @@ class StageLink(QObject):
         self.analytics = analytics
         service.add_state_listener(self._on_state)
         service.add_output_listener(self.output_line.emit)
+        self.godot_chosen.connect(self._after_godot_choice)
 
     @property
     def state(self) -> StageState:
@@ -83,6 +96,38 @@ class StageLink(QObject):
             self.apply_finished.emit(_failure(entry.title, exc))
             return
         future.add_done_callback(lambda done: self._answered(done, entry.title))
+
+    @property
+    def godot_path(self) -> str:
+        return self.service.godot_path
+
+    def choose_godot(self, value: str) -> None:
+        """Check and save the Godot to run ("" = find one automatically); never blocks.
+
+        The check runs Godot's ``--version`` (up to seconds on a cold disk), so it runs on
+        its own thread; the answer comes back as ``godot_chosen``.
+        """
+        def run() -> None:
+            try:
+                runtime = self.service.use_godot(value)
+            except CompanionError as exc:
+                choice = GodotChoice(False, exc.message, exc.reason)
+            except Exception as exc:  # a bug must still reach the user
+                log.stage.exception("choosing Godot %r failed", value)
+                choice = GodotChoice(False, str(exc), "internal-error")
+            else:
+                choice = GodotChoice(True, describe_godot(self.service.godot_path,
+                                                          runtime.version if runtime else ""))
+            with contextlib.suppress(RuntimeError):  # the shell is already gone
+                self.godot_chosen.emit(choice)
+
+        threading.Thread(target=run, name="godot-check", daemon=True).start()
+
+    def _after_godot_choice(self, choice: GodotChoice) -> None:
+        """A stage that stopped with an error (usually: no Godot) tries again with the new one;
+        a running stage keeps its Godot until the next start."""
+        if choice.ok and self.service.state is StageState.ERROR:
+            self.service.start()
 
     def set_expression(self, name: str, weight: float) -> None:
         """Thread-safe (the speech playback thread calls it for lip sync)."""
@@ -120,6 +165,13 @@ class StageLink(QObject):
     def _on_state(self, change: StateChange) -> None:
         with contextlib.suppress(RuntimeError):
             self.state_changed.emit(change.state.value, change.reason)
+
+
+def describe_godot(path: str, version: str = "") -> str:
+    """One line for the Stage page: which Godot the stage is told to run."""
+    if not path:
+        return "found automatically (fetched runtime, then godot4/godot on PATH)"
+    return f"{path} (Godot {version})" if version else path
 
 
 def _failure(title: str, exc: CompanionError) -> ApplyOutcome:

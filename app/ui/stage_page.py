@@ -11,6 +11,7 @@ from typing import Final
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QTextCursor
 from PySide6.QtWidgets import (
+    QFileDialog,
     QHBoxLayout,
     QLabel,
     QPlainTextEdit,
@@ -19,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.ui.stage_link import ApplyOutcome, StageLink
+from app.ui.stage_link import ApplyOutcome, GodotChoice, StageLink, describe_godot
 
 __all__ = ["StagePage"]
 
@@ -68,6 +69,25 @@ class StagePage(QWidget):
         buttons.addWidget(self.start_button)
         buttons.addWidget(self.stop_button)
         buttons.addStretch(1)
+        self.godot_label = QLabel(f"Godot: {describe_godot(link.godot_path)}")
+        self.godot_label.setObjectName("stageGodot")
+        self.godot_label.setWordWrap(True)
+        self.godot_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.choose_godot_button = QPushButton("Choose Godot…")
+        self.choose_godot_button.setToolTip("Run the stage on a Godot 4.3+ you pick "
+                                            "(setting godot.path)")
+        self.auto_godot_button = QPushButton("Find automatically")
+        self.auto_godot_button.setEnabled(bool(link.godot_path))
+        self.choose_godot_button.clicked.connect(self._pick_godot)
+        self.auto_godot_button.clicked.connect(lambda: self.choose_godot(""))
+        self.godot_status = QLabel()
+        self.godot_status.setObjectName("stageGodotStatus")
+        self.godot_status.setWordWrap(True)
+        self.godot_status.hide()
+        godot_row = QHBoxLayout()
+        godot_row.addWidget(self.godot_label, 1)
+        godot_row.addWidget(self.choose_godot_button)
+        godot_row.addWidget(self.auto_godot_button)
         self.output = QPlainTextEdit()
         self.output.setObjectName("godotOutput")
         self.output.setReadOnly(True)
@@ -83,6 +103,8 @@ class StagePage(QWidget):
         layout.addLayout(buttons)
         layout.addWidget(self.reason_label)
         layout.addWidget(self.apply_label)
+        layout.addLayout(godot_row)
+        layout.addWidget(self.godot_status)
         layout.addWidget(QLabel("Godot output"))
         layout.addWidget(self.output, 1)
 
@@ -90,6 +112,7 @@ class StagePage(QWidget):
         link.output_line.connect(self.append_output)
         link.apply_started.connect(self.show_loading)
         link.apply_finished.connect(self.show_outcome)
+        link.godot_chosen.connect(self.show_godot_choice)
         self.show_state(link.state.value, "")
 
     def show_state(self, state: str, reason: str) -> None:
@@ -115,6 +138,35 @@ class StagePage(QWidget):
                             failed=False)
         elif state == "running" and self._last_summary:
             self._set_apply(self._last_summary, failed=False)
+
+    def choose_godot(self, value: str) -> None:
+        """Check and save ``value`` as the Godot to run ("" = find automatically)."""
+        self.choose_godot_button.setEnabled(False)
+        self.auto_godot_button.setEnabled(False)
+        self.godot_status.setText("Checking Godot…" if value else "Saving…")
+        self.godot_status.setProperty("failed", False)
+        self._repolish(self.godot_status)
+        self.godot_status.show()
+        self.link.choose_godot(value)
+
+    def show_godot_choice(self, choice: GodotChoice) -> None:
+        self.choose_godot_button.setEnabled(True)
+        self.auto_godot_button.setEnabled(bool(self.link.godot_path))
+        if choice.ok:
+            self.godot_label.setText(f"Godot: {choice.text}")
+            running = self._state in ("starting", "running", "restarting")
+            self.godot_status.setText("Saved. The stage uses it from its next start."
+                                      if running else "Saved.")
+        else:
+            self.godot_status.setText(f"Not changed: {choice.text} [{choice.reason}]")
+        self.godot_status.setProperty("failed", not choice.ok)
+        self._repolish(self.godot_status)
+
+    def _pick_godot(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Choose the Godot 4 executable",
+                                              self.link.godot_path)
+        if path:
+            self.choose_godot(path)
 
     def show_loading(self, name: str) -> None:
         self._set_apply(f"Loading {name}…", failed=False)

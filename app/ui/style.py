@@ -92,8 +92,9 @@ QPushButton#primaryButton {{ background: {ACCENT}; color: white; border-color: {
 QPushButton#primaryButton:disabled {{ background: #b9b9e6; border-color: #b9b9e6; }}
 QPushButton#dangerButton {{ color: #b42323; }}
 QLabel#hint {{ color: #6b6b7a; font-size: 12px; }}
-QLabel#stageStatus, QLabel#stageApply {{ color: #1b6b36; }}
-QLabel#stageStatus[failed="true"], QLabel#stageApply[failed="true"] {{ color: #b42323; }}
+QLabel#stageStatus, QLabel#stageApply, QLabel#stageGodotStatus {{ color: #1b6b36; }}
+QLabel#stageStatus[failed="true"], QLabel#stageApply[failed="true"],
+QLabel#stageGodotStatus[failed="true"] {{ color: #b42323; }}
 QLabel#stageState {{
     background: #ececf2; color: #3b3b47; border-radius: 9px; padding: 2px 10px; font-weight: 600;
 }}

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from app.avatar import default_avatar_path
+from app.errors import GodotRuntimeError
 from app.godot.locator import GODOT_ENV
 from app.paths import DataPaths
 from app.settings import SettingsStore
@@ -173,23 +174,48 @@ def test_a_refused_model_leaves_the_avatar_and_its_expressions(
     assert traced.message.startswith("expression: aa=1.000 -> aa values [1")
 
 
-def test_the_godot_path_setting_is_the_godot_the_stage_runs(
-        godot_runtime: Runtime, data_dir: DataPaths, tmp_path: Path) -> None:
-    """A wrapper named by godot.path notes each start, then runs the real Godot."""
-    started = tmp_path / "started"
-    wrapper = tmp_path / "my godot" / "godot"
-    wrapper.parent.mkdir()
-    real = " ".join(f"'{part}'" for part in godot_runtime.command)
+def _noting_wrapper(folder: Path, runtime: Runtime) -> tuple[Path, Path]:
+    """A Godot that notes each start in a file, then runs the real one."""
+    started = folder / "started"
+    wrapper = folder / "godot"
+    folder.mkdir(parents=True)
+    real = " ".join(f"'{part}'" for part in runtime.command)
     wrapper.write_text(f'#!/bin/sh\necho "$*" >> "{started}"\nexec {real} "$@"\n')
     wrapper.chmod(0o755)
+    return wrapper, started
+
+
+def _stage_runs(started: Path) -> list[str]:
+    if not started.exists():
+        return []
+    return [line for line in started.read_text().splitlines() if "--bridge-url=" in line]
+
+
+def test_the_godot_path_setting_is_the_godot_the_stage_runs(
+        godot_runtime: Runtime, data_dir: DataPaths, tmp_path: Path) -> None:
+    first, first_log = _noting_wrapper(tmp_path / "my godot", godot_runtime)
+    second, second_log = _noting_wrapper(tmp_path / "other godot", godot_runtime)
     store = SettingsStore(data_dir.settings_file)
-    store.update(lambda s: setattr(s.godot, "path", str(wrapper)))
+    store.update(lambda s: setattr(s.godot, "path", str(first)))
     environ = {**os.environ, "PATH": "/usr/bin:/bin"}
     environ.pop(GODOT_ENV, None)  # the setting comes first anyway; keep the test plain
     service = StageService(data_dir, store, headless=True, environ=environ)
     with service:
         service.wait_until_running(30)
         assert service.apply(default_avatar_path()).result(30).status == "applied"
-    runs = started.read_text().splitlines()
-    assert runs[0] == "--headless --version"  # the locator's check
-    assert "--bridge-url=ws://127.0.0.1:" in runs[-1]  # the stage itself
+        assert first_log.read_text().splitlines()[0] == "--headless --version"  # the check
+        assert len(_stage_runs(first_log)) == 1
+
+        # Choosing another Godot while the stage runs: checked and saved now, used next start.
+        with pytest.raises(GodotRuntimeError) as refused:
+            service.use_godot(str(tmp_path / "missing" / "godot"))
+        assert refused.value.reason == "godot-unusable"
+        assert store.load().settings.godot.path == str(first)  # a refused choice saves nothing
+        runtime = service.use_godot(str(second))
+        assert runtime is not None and runtime.version.startswith("4.")
+        assert store.load().settings.godot.path == str(second)
+        assert _stage_runs(second_log) == []  # the running stage keeps its Godot
+        service.stop()
+        service.start()
+        service.wait_until_running(30)
+    assert len(_stage_runs(first_log)) == 1 and len(_stage_runs(second_log)) == 1

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from pytestqt.qtbot import QtBot
 
 from app.analytics import Analytics, AnalyticsConfig
+from app.godot.locator import GODOT_ENV
 from app.models.library import ModelLibrary
 from app.paths import DataPaths
 from app.settings import SettingsStore
+from app.settings.sections.stage import StageSettings
 from app.stage.runtime import Runtime
 from app.stage.service import StageService
+from app.stage.supervisor import StageState
 from app.ui.stage_link import ApplyOutcome, StageLink
 from app.ui.stage_page import StagePage
 from tests.conftest import real_vrm_files
@@ -112,6 +117,67 @@ def test_a_fatal_stage_shows_its_message_on_the_page(
             "the stage reported a fatal error: the VRM glTF extension is not registered")
         outcome: ApplyOutcome = answered.args[0]
         assert not outcome.ok and outcome.reason == "stage-error"
+    finally:
+        link.stop()
+        link.analytics.shutdown()
+
+
+def _script(path: Path, body: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("#!/bin/sh\n" + body)
+    path.chmod(0o755)
+    return path
+
+
+@pytest.mark.expected_log(r"did not report stage\.ready")
+def test_choosing_a_godot_on_the_stage_page_fixes_a_stage_that_failed(
+    qtbot: QtBot, data_dir: DataPaths, godot_runtime: Runtime, tmp_path: Path
+) -> None:
+    """A Godot that passes the version check but never starts the stage leaves it in error;
+    the user picks a bad file (refused, nothing saved), then a real Godot: it is saved, and
+    the stage starts with it."""
+    mute = _script(tmp_path / "mute" / "godot",
+                   '[ "$2" = "--version" ] && echo "4.5.stable.mute" && exit 0\nexec sleep 60\n')
+    real = " ".join(f"'{part}'" for part in godot_runtime.command)
+    good = _script(tmp_path / "good" / "godot", f'exec {real} "$@"\n')
+    store = SettingsStore(data_dir.settings_file)
+    store.update(lambda s: setattr(s.godot, "path", str(mute)))
+    environ = {**os.environ}
+    environ.pop(GODOT_ENV, None)
+    service = StageService(data_dir, store, headless=True, environ=environ,
+                           settings=StageSettings(ready_timeout_s=1.0))
+    link = StageLink(service, ModelLibrary(data_dir.models_dir),
+                     Analytics(AnalyticsConfig("denied", "install-4", "", "")))
+    page = StagePage(link)
+    qtbot.addWidget(page)
+    try:
+        assert page.godot_label.text() == f"Godot: {mute}"
+        with qtbot.waitSignal(link.state_changed, timeout=30_000,
+                              check_params_cb=lambda state, _reason: state == "error"):
+            link.start()
+
+        with qtbot.waitSignal(link.godot_chosen, timeout=30_000):
+            page.choose_godot(str(_script(tmp_path / "old" / "godot", 'echo "3.5.stable"\n')))
+        assert page.godot_status.text().startswith("Not changed: Godot not saved: ")
+        assert "[godot-unusable]" in page.godot_status.text()
+        assert page.godot_status.property("failed") is True
+        assert store.load().settings.godot.path == str(mute)
+        assert link.state is StageState.ERROR  # a refused choice does not retry
+
+        with qtbot.waitSignal(link.state_changed, timeout=30_000,
+                              check_params_cb=lambda state, _reason: state == "running"):
+            page.choose_godot(str(good))
+        assert store.load().settings.godot.path == str(good)
+        assert page.godot_label.text().startswith(f"Godot: {good} (Godot 4.")
+        assert page.godot_status.property("failed") is False
+        assert page.auto_godot_button.isEnabled()
+
+        with qtbot.waitSignal(link.godot_chosen, timeout=30_000):
+            page.auto_godot_button.click()
+        assert store.load().settings.godot.path == ""
+        assert page.godot_label.text().startswith("Godot: found automatically")
+        assert page.godot_status.text() == "Saved. The stage uses it from its next start."
+        assert not page.auto_godot_button.isEnabled()
     finally:
         link.stop()
         link.analytics.shutdown()
