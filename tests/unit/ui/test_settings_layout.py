@@ -30,6 +30,9 @@ SIZES = [(900, 620), (1000, 700), (640, 420)]
 @pytest.fixture
 def shell(qtbot: QtBot, data_dir: DataPaths) -> Iterator[Shell]:
     context = AppContext.from_args(build_parser().parse_args(["--data-dir", str(data_dir.root)]))
+    # the longest text a page shows unbroken: a chosen Godot's path has no spaces to wrap at
+    context.settings.update(lambda s: setattr(
+        s.godot, "path", "/opt/" + "godot-4.6.3-stable-linux-x86_64-custom" * 3 + "/godot"))
     built = Shell(context, context.settings.load())
     qtbot.addWidget(built.window)
     yield built
