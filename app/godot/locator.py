@@ -25,8 +25,7 @@ from app.paths import resolve_data_dir
 from app.settings.sections.godot import GodotSettings
 from app.settings.store import SettingsStore
 
-__all__ = ["GODOT_ENV", "GodotRuntime", "check_godot", "godot_home_env", "locate_godot",
-           "save_godot_choice"]
+__all__ = ["GODOT_ENV", "GodotRuntime", "godot_home_env", "locate_godot", "save_godot_choice"]
 
 GODOT_ENV: Final = "COMPANION_STAGE_GODOT"
 PROBE_TIMEOUT_S: Final = 30.0
@@ -112,25 +111,26 @@ def _probe(path: Path, env: Mapping[str, str]) -> tuple[str | None, str]:
     return done.stdout.strip().splitlines()[0], ""
 
 
-def check_godot(value: str, environ: Mapping[str, str] = os.environ, *,
-                home: Path | None = None) -> GodotRuntime:
-    """The Godot ``value`` names (a path or a name on PATH), or why it cannot be used.
+def _private_env(environ: Mapping[str, str], home: Path | None) -> dict[str, str]:
+    """Godot's private XDG folders (default: ``godot/`` in the data folder)."""
+    return godot_home_env(home if home is not None
+                          else resolve_data_dir(None, environ).root / "godot")
 
-    ``godot use`` checks before saving, so a typo never becomes a setting that is only
-    found out (and skipped) the next time the stage starts.
+
+def _check_chosen(value: str, environ: Mapping[str, str]) -> GodotRuntime:
+    """The Godot ``value`` names (a path or a name on PATH), or why it will not be saved:
+    a typo must not become a setting that is only found out (and skipped) at the next start.
     """
     path = _named(value, environ)
     if path is None:
-        raise GodotRuntimeError(f"Godot not saved: {value!r} is not a file and not a "
-                                "program on PATH",
-                                reason="godot-unusable")
+        raise GodotRuntimeError(
+            f"Godot not saved: {value!r} is not a file and not a program on PATH",
+            reason="godot-unusable")
     path = path.absolute()
-    home = home if home is not None else resolve_data_dir(None, environ).root / "godot"
-    extra_env = godot_home_env(home)
+    extra_env = _private_env(environ, None)
     version, why_not = _probe(path, {**environ, **extra_env})
     if version is None:
-        raise GodotRuntimeError(f"Godot not saved: {why_not}",
-                                reason="godot-unusable")
+        raise GodotRuntimeError(f"Godot not saved: {why_not}", reason="godot-unusable")
     return GodotRuntime(command=[str(path)], version=version, env=extra_env,
                         source="setting godot.path")
 
@@ -142,7 +142,7 @@ def save_godot_choice(store: SettingsStore, value: str,
     Returns what was saved (a path absolute, a name on PATH kept as a name so it follows
     PATH) and the checked runtime. GodotRuntimeError ``godot-unusable`` saves nothing.
     """
-    runtime = check_godot(value, environ) if value else None
+    runtime = _check_chosen(value, environ) if value else None
     saved = runtime.command[0] if runtime is not None and os.sep in value else value
     store.update(lambda settings: setattr(settings.godot, "path", saved))
     return saved, runtime
@@ -156,8 +156,7 @@ def locate_godot(godot_settings: GodotSettings, environ: Mapping[str, str] = os.
     ``home`` holds Godot's private XDG folders (default: ``godot/`` in the data folder);
     ``fetched_dirs`` overrides where fetched runtimes are looked for (tests).
     """
-    home = home if home is not None else resolve_data_dir(None, environ).root / "godot"
-    extra_env = godot_home_env(home)
+    extra_env = _private_env(environ, home)
     probe_env = {**environ, **extra_env}
     looked: list[str] = []
     for candidate in _candidates(godot_settings, environ,
