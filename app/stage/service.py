@@ -76,12 +76,13 @@ class StageService:
         """The saved ``godot.path`` ("" = found automatically)."""
         return self._store.load().settings.godot.path
 
-    def use_godot(self, value: str) -> GodotRuntime | None:
+    def use_godot(self, value: str) -> tuple[str, GodotRuntime | None]:
         """Check and save the Godot to run (``godot.path``; "" finds one automatically); the
-        stage's next start uses it. GodotRuntimeError ``godot-unusable`` changes nothing."""
+        stage's next start uses it. GodotRuntimeError ``godot-unusable`` changes nothing.
+        Returns what was saved and the checked Godot, as ``save_godot_choice``."""
         saved, runtime = save_godot_choice(self._store, value, self._environ)
-        self.supervisor.use_godot(GodotSettings(path=saved))
-        return runtime
+        self.supervisor.use_godot(GodotSettings(path=saved), runtime)
+        return saved, runtime
 
     def _window_saved(self, stage: StageSettings) -> None:
         """Stop/Start and crash restarts reopen the window where the user left it."""
@@ -102,6 +103,10 @@ class StageService:
         return self.supervisor.state
 
     def start(self) -> None:
+        """Start the stage on the saved Godot, also when `godot use` changed it meanwhile."""
+        saved = self._store.load().settings.godot
+        if saved != self.supervisor.godot:
+            self.supervisor.use_godot(saved)
         self.supervisor.start()
 
     def stop(self) -> None:

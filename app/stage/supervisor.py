@@ -104,7 +104,7 @@ class StageSupervisor:
         self,
         *,
         settings: StageSettings,
-        godot: GodotSettings | None = None,
+        godot: GodotSettings | None = None,  # None: find Godot automatically
         logs_dir: Path | None = None,
         headless: bool = False,
         remote_debug: str | None = None,
@@ -115,7 +115,7 @@ class StageSupervisor:
         bridge: StageBridge | None = None,
     ) -> None:
         self.settings = settings
-        self._godot = godot
+        self.godot = godot or GodotSettings()
         self.bridge = bridge or StageBridge()
         self._runtime = runtime
         self._runtime_given = runtime is not None
@@ -163,12 +163,13 @@ class StageSupervisor:
         """Exit code of the last Godot child that ended (None while none has)."""
         return self._last_exit
 
-    def use_godot(self, godot: GodotSettings) -> None:
-        """The next start (or restart) locates Godot again, from these settings; a running
-        stage keeps its Godot. A runtime handed in by the caller (tests) is never dropped."""
-        self._godot = godot
+    def use_godot(self, godot: GodotSettings, checked: Runtime | None = None) -> None:
+        """The next start (or restart) runs the Godot these settings name: ``checked`` when
+        the caller has just checked it, else located again; a running stage keeps its
+        Godot. A runtime handed in at construction (tests) is never dropped."""
+        self.godot = godot
         if not self._runtime_given:
-            self._runtime = None
+            self._runtime = checked
 
     def add_listener(self, listener: StateListener) -> None:
         self._state_listeners.append(listener)
@@ -297,7 +298,7 @@ class StageSupervisor:
         """Start a child; returns its ready deadline (None if it could not start)."""
         self._set(StageState.STARTING)
         try:
-            runtime = self._runtime or find_runtime(self._godot, self._environ)
+            runtime = self._runtime or find_runtime(self.godot, self._environ)
             self._runtime = runtime  # located once: restarts should not search again
             options = LaunchOptions(
                 bridge_url=self.bridge.url,

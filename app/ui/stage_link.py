@@ -29,11 +29,13 @@ __all__ = ["ApplyOutcome", "GodotChoice", "StageLink"]
 
 @dataclass(frozen=True)
 class GodotChoice:
-    """The answer to choosing a Godot: saved (``text`` names it) or refused (why)."""
+    """The answer to choosing a Godot: saved (``path``, and ``text`` to show) or refused
+    (``text`` says why)."""
 
     ok: bool
     text: str
     reason: str = ""
+    path: str = ""
 
 
 class ApplyOutcome:
@@ -97,10 +99,6 @@ class StageLink(QObject):
             return
         future.add_done_callback(lambda done: self._answered(done, entry.title))
 
-    @property
-    def godot_path(self) -> str:
-        return self.service.godot_path
-
     def choose_godot(self, value: str) -> None:
         """Check and save the Godot to run ("" = find one automatically); never blocks.
 
@@ -109,15 +107,15 @@ class StageLink(QObject):
         """
         def run() -> None:
             try:
-                runtime = self.service.use_godot(value)
+                saved, runtime = self.service.use_godot(value)
             except CompanionError as exc:
                 choice = GodotChoice(False, exc.message, exc.reason)
             except Exception as exc:  # a bug must still reach the user
                 log.stage.exception("choosing Godot %r failed", value)
                 choice = GodotChoice(False, str(exc), "internal-error")
             else:
-                choice = GodotChoice(True, describe_godot(self.service.godot_path,
-                                                          runtime.version if runtime else ""))
+                choice = GodotChoice(True, describe_godot(
+                    saved, runtime.version if runtime else ""), path=saved)
             with contextlib.suppress(RuntimeError):  # the shell is already gone
                 self.godot_chosen.emit(choice)
 

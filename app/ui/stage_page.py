@@ -69,7 +69,8 @@ class StagePage(QWidget):
         buttons.addWidget(self.start_button)
         buttons.addWidget(self.stop_button)
         buttons.addStretch(1)
-        self.godot_label = QLabel(f"Godot: {describe_godot(link.godot_path)}")
+        self._godot_path = link.service.godot_path  # kept: not a settings read per click
+        self.godot_label = QLabel(f"Godot: {describe_godot(self._godot_path)}")
         self.godot_label.setObjectName("stageGodot")
         self.godot_label.setWordWrap(True)
         self.godot_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -77,7 +78,7 @@ class StagePage(QWidget):
         self.choose_godot_button.setToolTip("Run the stage on a Godot 4.3+ you pick "
                                             "(setting godot.path)")
         self.auto_godot_button = QPushButton("Find automatically")
-        self.auto_godot_button.setEnabled(bool(link.godot_path))
+        self.auto_godot_button.setEnabled(bool(self._godot_path))
         self.choose_godot_button.clicked.connect(self._pick_godot)
         self.auto_godot_button.clicked.connect(lambda: self.choose_godot(""))
         self.godot_status = QLabel()
@@ -151,9 +152,8 @@ class StagePage(QWidget):
         self.link.choose_godot(value)
 
     def show_godot_choice(self, choice: GodotChoice) -> None:
-        self.choose_godot_button.setEnabled(True)
-        self.auto_godot_button.setEnabled(bool(self.link.godot_path))
         if choice.ok:
+            self._godot_path = choice.path
             self.godot_label.setText(f"Godot: {choice.text}")
             running = self._state in ("starting", "running", "restarting")
             self.godot_status.setText("Saved. The stage uses it from its next start."
@@ -162,10 +162,12 @@ class StagePage(QWidget):
             self.godot_status.setText(f"Not changed: {choice.text} [{choice.reason}]")
         self.godot_status.setProperty("failed", not choice.ok)
         self._repolish(self.godot_status)
+        self.choose_godot_button.setEnabled(True)
+        self.auto_godot_button.setEnabled(bool(self._godot_path))
 
     def _pick_godot(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Choose the Godot 4 executable",
-                                              self.link.godot_path)
+                                              self._godot_path)
         if path:
             self.choose_godot(path)
 

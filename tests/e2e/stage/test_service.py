@@ -12,7 +12,7 @@ import pytest
 
 from app.avatar import default_avatar_path
 from app.errors import GodotRuntimeError
-from app.godot.locator import GODOT_ENV
+from app.godot.locator import GODOT_ENV, save_godot_choice
 from app.paths import DataPaths
 from app.settings import SettingsStore
 from app.stage.bridge import BridgeEvent, Message
@@ -22,6 +22,7 @@ from app.stage.service import StageService
 from app.stage.supervisor import StageState, StateChange
 from tests.conftest import real_vrm_files
 from tests.e2e.stage.vrm_craft import without_vrm
+from tests.godot_stand_ins import wrapped_godot
 
 pytestmark = [pytest.mark.godot, pytest.mark.e2e]
 
@@ -174,27 +175,23 @@ def test_a_refused_model_leaves_the_avatar_and_its_expressions(
     assert traced.message.startswith("expression: aa=1.000 -> aa values [1")
 
 
-def _noting_wrapper(folder: Path, runtime: Runtime) -> tuple[Path, Path]:
-    """A Godot that notes each start in a file, then runs the real one."""
-    started = folder / "started"
-    wrapper = folder / "godot"
-    folder.mkdir(parents=True)
-    real = " ".join(f"'{part}'" for part in runtime.command)
-    wrapper.write_text(f'#!/bin/sh\necho "$*" >> "{started}"\nexec {real} "$@"\n')
-    wrapper.chmod(0o755)
-    return wrapper, started
+def _noting_godot(folder: Path, runtime: Runtime) -> tuple[Path, Path]:
+    """A Godot that notes each run's arguments in a file, then runs the real one."""
+    notes = folder / "runs"
+    return wrapped_godot(folder / "godot", runtime.command, notes), notes
 
 
-def _stage_runs(started: Path) -> list[str]:
-    if not started.exists():
-        return []
-    return [line for line in started.read_text().splitlines() if "--bridge-url=" in line]
+def _runs(notes: Path, marker: str) -> int:
+    """How often the Godot was run for the stage ("--bridge-url=") or checked ("--version")."""
+    if not notes.exists():
+        return 0
+    return sum(marker in line for line in notes.read_text().splitlines())
 
 
 def test_the_godot_path_setting_is_the_godot_the_stage_runs(
         godot_runtime: Runtime, data_dir: DataPaths, tmp_path: Path) -> None:
-    first, first_log = _noting_wrapper(tmp_path / "my godot", godot_runtime)
-    second, second_log = _noting_wrapper(tmp_path / "other godot", godot_runtime)
+    first, first_runs = _noting_godot(tmp_path / "my godot", godot_runtime)
+    second, second_runs = _noting_godot(tmp_path / "other godot", godot_runtime)
     store = SettingsStore(data_dir.settings_file)
     store.update(lambda s: setattr(s.godot, "path", str(first)))
     environ = {**os.environ, "PATH": "/usr/bin:/bin"}
@@ -203,19 +200,27 @@ def test_the_godot_path_setting_is_the_godot_the_stage_runs(
     with service:
         service.wait_until_running(30)
         assert service.apply(default_avatar_path()).result(30).status == "applied"
-        assert first_log.read_text().splitlines()[0] == "--headless --version"  # the check
-        assert len(_stage_runs(first_log)) == 1
+        assert (_runs(first_runs, "--version"), _runs(first_runs, "--bridge-url=")) == (1, 1)
 
         # Choosing another Godot while the stage runs: checked and saved now, used next start.
         with pytest.raises(GodotRuntimeError) as refused:
             service.use_godot(str(tmp_path / "missing" / "godot"))
         assert refused.value.reason == "godot-unusable"
         assert store.load().settings.godot.path == str(first)  # a refused choice saves nothing
-        runtime = service.use_godot(str(second))
-        assert runtime is not None and runtime.version.startswith("4.")
+        saved, runtime = service.use_godot(str(second))
+        assert saved == str(second) and runtime is not None
+        assert runtime.version.startswith("4.")
         assert store.load().settings.godot.path == str(second)
-        assert _stage_runs(second_log) == []  # the running stage keeps its Godot
+        assert _runs(second_runs, "--bridge-url=") == 0  # the running stage keeps its Godot
         service.stop()
         service.start()
         service.wait_until_running(30)
-    assert len(_stage_runs(first_log)) == 1 and len(_stage_runs(second_log)) == 1
+        assert _runs(second_runs, "--bridge-url=") == 1
+        assert _runs(second_runs, "--version") == 1  # checked once: the start did not again
+
+        # `companion-stage godot use` from outside while the shell runs: the next start follows.
+        save_godot_choice(store, str(first))
+        service.stop()
+        service.start()
+        service.wait_until_running(30)
+    assert _runs(first_runs, "--bridge-url=") == 2 and _runs(second_runs, "--bridge-url=") == 1
