@@ -21,6 +21,7 @@ from app.stage.supervisor import StageState
 from app.ui.stage_link import ApplyOutcome, StageLink
 from app.ui.stage_page import StagePage
 from tests.conftest import real_vrm_files
+from tests.godot_stand_ins import script, versioned_godot, wrapped_godot
 from tests.unit.analytics.test_client import Receiver
 
 pytestmark = [pytest.mark.godot, pytest.mark.e2e]
@@ -122,13 +123,6 @@ def test_a_fatal_stage_shows_its_message_on_the_page(
         link.analytics.shutdown()
 
 
-def _script(path: Path, body: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("#!/bin/sh\n" + body)
-    path.chmod(0o755)
-    return path
-
-
 @pytest.mark.expected_log(r"did not report stage\.ready")
 def test_choosing_a_godot_on_the_stage_page_fixes_a_stage_that_failed(
     qtbot: QtBot, data_dir: DataPaths, godot_runtime: Runtime, tmp_path: Path
@@ -136,10 +130,9 @@ def test_choosing_a_godot_on_the_stage_page_fixes_a_stage_that_failed(
     """A Godot that passes the version check but never starts the stage leaves it in error;
     the user picks a bad file (refused, nothing saved), then a real Godot: it is saved, and
     the stage starts with it."""
-    mute = _script(tmp_path / "mute" / "godot",
-                   '[ "$2" = "--version" ] && echo "4.5.stable.mute" && exit 0\nexec sleep 60\n')
-    real = " ".join(f"'{part}'" for part in godot_runtime.command)
-    good = _script(tmp_path / "good" / "godot", f'exec {real} "$@"\n')
+    mute = script(tmp_path / "mute" / "godot",
+                  '[ "$2" = "--version" ] && echo "4.5.stable.mute" && exit 0\nexec sleep 60\n')
+    good = wrapped_godot(tmp_path / "good" / "godot", godot_runtime.command)
     store = SettingsStore(data_dir.settings_file)
     store.update(lambda s: setattr(s.godot, "path", str(mute)))
     environ = {**os.environ}
@@ -157,7 +150,7 @@ def test_choosing_a_godot_on_the_stage_page_fixes_a_stage_that_failed(
             link.start()
 
         with qtbot.waitSignal(link.godot_chosen, timeout=30_000):
-            page.choose_godot(str(_script(tmp_path / "old" / "godot", 'echo "3.5.stable"\n')))
+            page.choose_godot(str(versioned_godot(tmp_path / "old" / "godot", "3.5.stable")))
         assert page.godot_status.text().startswith("Not changed: Godot not saved: ")
         assert "[godot-unusable]" in page.godot_status.text()
         assert page.godot_status.property("failed") is True

@@ -14,6 +14,7 @@ from app.godot.launcher import write_launcher
 from app.godot.lock import load_lock
 from app.paths import DataPaths
 from app.settings import SettingsStore
+from tests.godot_stand_ins import versioned_godot
 
 REPO_LOCK = Path(__file__).resolve().parents[3] / "vendor" / "godot" / "godot.lock"
 
@@ -21,21 +22,12 @@ REPO_LOCK = Path(__file__).resolve().parents[3] / "vendor" / "godot" / "godot.lo
 def test_locate_json_names_the_godot_and_where_it_came_from(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:
-    godot = tmp_path / "my godot"
-    godot.write_text('#!/bin/sh\necho "4.5.1.stable.custom"\n')
-    godot.chmod(0o755)
+    godot = versioned_godot(tmp_path / "my godot")
     monkeypatch.setenv("COMPANION_STAGE_GODOT", str(godot))
     assert main(["godot", "locate", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out == {"ok": True, "command": [str(godot)], "version": "4.5.1.stable.custom",
                    "source": "env COMPANION_STAGE_GODOT"}
-
-
-def _fake_godot(path: Path, version: str = "4.5.1.stable.custom") -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(f'#!/bin/sh\necho "{version}"\n')
-    path.chmod(0o755)
-    return path
 
 
 def _saved_godot_path(data_dir: DataPaths) -> str:
@@ -46,7 +38,7 @@ def test_use_checks_the_godot_then_saves_it_and_locate_follows(
         tmp_path: Path, data_dir: DataPaths, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.delenv("COMPANION_STAGE_GODOT", raising=False)
-    godot = _fake_godot(tmp_path / "opt" / "godot")
+    godot = versioned_godot(tmp_path / "opt" / "godot")
     monkeypatch.chdir(tmp_path)
     assert main(["godot", "use", "opt/godot", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
@@ -64,7 +56,7 @@ def test_use_checks_the_godot_then_saves_it_and_locate_follows(
 def test_use_keeps_a_name_on_path_as_a_name(
         tmp_path: Path, data_dir: DataPaths, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:
-    _fake_godot(tmp_path / "bin" / "godot4", "4.4.stable")
+    versioned_godot(tmp_path / "bin" / "godot4", "4.4.stable")
     monkeypatch.setenv("PATH", str(tmp_path / "bin"))
     assert main(["godot", "use", "godot4", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["version"] == "4.4.stable"
@@ -78,13 +70,13 @@ def _plain_file(folder: Path) -> Path:
 
 @pytest.mark.parametrize(("make", "why"), [
     (lambda folder: Path("no-such-godot"), "is not a file and not a program on PATH"),
-    (lambda folder: _fake_godot(folder / "old", "3.5.stable"), "older than 4.3"),
+    (lambda folder: versioned_godot(folder / "old", "3.5.stable"), "older than 4.3"),
     (_plain_file, "is not executable"),
 ])
 def test_use_refuses_an_unusable_godot_and_keeps_the_saved_one(
         tmp_path: Path, data_dir: DataPaths, capsys: pytest.CaptureFixture[str],
         make: Callable[[Path], Path], why: str) -> None:
-    good = _fake_godot(tmp_path / "good" / "godot")
+    good = versioned_godot(tmp_path / "good" / "godot")
     assert main(["godot", "use", str(good)]) == 0
     capsys.readouterr()
     bad = make(tmp_path)
