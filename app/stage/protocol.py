@@ -288,7 +288,7 @@ def serialise(envelope: Envelope) -> str:
         "id": envelope.id,
         "type": envelope.type,
         # payloads are flat (tuples become arrays): no need for asdict's deep copy
-        "payload": {name: getattr(payload, name) for name in _field_names(type(payload))},
+        "payload": {name: getattr(payload, name) for name in _hints(type(payload))},
     }
     if envelope.re is not None:
         frame["re"] = envelope.re
@@ -350,39 +350,28 @@ def parse(
 
 
 def _payload(cls: type[Any], kind: str, payload: dict[str, Any], refuse: Any) -> Payload:
-    names = _field_names(cls)
-    extra = payload.keys() - names
+    hints = _hints(cls)
+    extra = payload.keys() - hints.keys()
     if extra:
         raise refuse("bad-payload", f"{kind}: unknown field(s) {', '.join(sorted(extra))}")
-    hints = _hints(cls)
     values: dict[str, Any] = {}
-    for name in names:
+    for name, hint in hints.items():
         if name not in payload:
             raise refuse("bad-payload", f"{kind}: missing field {name!r}")
         value = payload[name]
-        problem = _check(hints[name], value)
+        problem = _check(hint, value)
         if problem is None:
             problem = _rule(_STRING_RULES.get((kind, name)), value)
         if problem is not None:
             raise refuse("bad-payload", f"{kind}.{name}: {problem}")
-        if hints[name] == "float":
+        if hint == "float":
             value = float(value)
-        elif hints[name] == "int":
+        elif hint == "int":
             value = int(value)
-        elif hints[name] == "strings":
+        elif hint == "strings":
             value = tuple(value)
         values[name] = value
     return cls(**values)  # type: ignore[no-any-return]
-
-
-_FIELD_NAMES: dict[type[Any], tuple[str, ...]] = {}
-
-
-def _field_names(cls: type[Any]) -> tuple[str, ...]:
-    names = _FIELD_NAMES.get(cls)
-    if names is None:
-        names = _FIELD_NAMES[cls] = tuple(f.name for f in dataclasses.fields(cls))
-    return names
 
 
 _HINT_CACHE: dict[type[Any], dict[str, Any]] = {}
