@@ -2,8 +2,8 @@
 
 A file that cannot be parsed is moved aside as ``settings.json.corrupt-<timestamp>``
 and defaults are used; an older layout is brought forward (``migrations``); a file
-from a newer version is copied aside before it is
-overwritten; a single ill-typed value falls back to its default. Every such event
+from a newer version is copied aside before it is overwritten; a single ill-typed value
+falls back to its default. Every such event
 becomes a :class:`LoadNotice` the UI shows the user.
 """
 
