@@ -25,7 +25,6 @@ import asyncio
 import concurrent.futures
 import contextlib
 import io
-import os
 import queue
 import statistics
 import sys
@@ -44,6 +43,7 @@ from app.stage.bridge import BridgeEvent, Message, StageBridge
 from app.stage.protocol import Ping
 from app.stage.service import StageService
 from app.stage.supervisor import StageState, StageSupervisor
+from tests.fixture_paths import real_fixtures_dir
 
 E2E_FACTOR = 1.10
 E2E_SLACK_MS = 30.0
@@ -54,11 +54,7 @@ PING_P99_MS = 1.0
 def fixtures(named: list[str]) -> list[Path]:
     if named:
         return [Path(n) for n in named]
-    root = Path(
-        os.environ.get("COMPANION_STAGE_FIXTURES")
-        or Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "vrm-real"
-    )
-    return sorted(root.glob("*.vrm"))
+    return sorted(real_fixtures_dir().glob("*.vrm"))
 
 
 def percentile(values: list[float], share: float) -> float:

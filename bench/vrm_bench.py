@@ -10,7 +10,6 @@ Both imports run in the same Godot process, alternating. Run: python bench/vrm_b
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
@@ -19,6 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from app.avatar import DEFAULT_AVATAR_VERSIONS, default_avatar_path
 from app.stage.inspect import run_godot_script
 from app.stage.runtime import find_runtime
+from tests.fixture_paths import real_fixtures_dir
 
 __all__ = ["main"]
 
@@ -26,9 +26,7 @@ BENCH_SCRIPT = "res://scripts/vrm/bench.gd"
 
 
 def default_files() -> list[Path]:
-    root = Path(__file__).resolve().parents[1]
-    fixtures = Path(os.environ.get("COMPANION_STAGE_FIXTURES")
-                    or root.parent / "shared" / "fixtures" / "vrm-real")
+    fixtures = real_fixtures_dir()
     return [*sorted(fixtures.glob("*.vrm")),
             *(default_avatar_path(v) for v in DEFAULT_AVATAR_VERSIONS)]
 

@@ -7,7 +7,6 @@ when they are not at ../shared/fixtures/vrm-real; COMPANION_STAGE_GODOT names a 
 
 from __future__ import annotations
 
-import os
 import sys
 import tempfile
 from pathlib import Path
@@ -17,13 +16,13 @@ sys.path.insert(0, str(ROOT))
 
 from app.avatar import DEFAULT_AVATAR_VERSIONS, default_avatar_path  # noqa: E402
 from app.stage.vrm_render import render_vrms  # noqa: E402
+from tests.fixture_paths import real_fixtures_dir  # noqa: E402
 
 __all__ = ["main"]
 
 
 def main() -> int:
-    fixtures = Path(os.environ.get("COMPANION_STAGE_FIXTURES")
-                    or ROOT.parent / "shared" / "fixtures" / "vrm-real")
+    fixtures = real_fixtures_dir(ROOT)
     files = [*sorted(fixtures.glob("*.vrm")),
             *(default_avatar_path(v) for v in DEFAULT_AVATAR_VERSIONS)]
     sheet = ROOT / "docs" / "images" / "vrm-gallery.png"

@@ -20,6 +20,8 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
+from tests.fixture_paths import real_fixtures_dir  # noqa: E402
+
 __all__ = ["main", "take"]
 
 DEFAULT_OUT = REPO_ROOT / "docs" / "images" / "settings-models.png"
@@ -29,8 +31,7 @@ SELECTED_STEM = "godette_vrm0"
 
 
 def fixtures_dir(flag: str | None) -> Path:
-    chosen = flag or os.environ.get("COMPANION_STAGE_FIXTURES")
-    return Path(chosen) if chosen else REPO_ROOT.parent / "shared" / "fixtures" / "vrm-real"
+    return Path(flag) if flag else real_fixtures_dir(REPO_ROOT)
 
 
 def take(out: Path, fixtures: Path) -> None:

@@ -13,6 +13,7 @@ import pytest
 
 from app.log import ROOT_NAME
 from app.paths import DATA_DIR_ENV, DataPaths
+from tests.fixture_paths import real_fixtures_dir
 
 __all__ = [
     "REAL_FIXTURES",
@@ -26,11 +27,8 @@ __all__ = [
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-#: The shared real VRM fixtures, beside the clone (CI) or named by env (worktrees).
-REAL_FIXTURES = Path(
-    os.environ.get("COMPANION_STAGE_FIXTURES")
-    or REPO_ROOT.parent / "shared" / "fixtures" / "vrm-real"
-).resolve()
+#: The shared real VRM fixtures (tests/fixture_paths.py says where they are looked for).
+REAL_FIXTURES = real_fixtures_dir(REPO_ROOT)
 
 
 @pytest.fixture(autouse=True)
