@@ -21,7 +21,6 @@ Run: ``python bench/stage_bench.py [--rounds N] [--pings N] [--launches N] [FILE
 from __future__ import annotations
 
 import argparse
-import asyncio
 import concurrent.futures
 import contextlib
 import io
@@ -39,7 +38,7 @@ from app.context import AppContext
 from app.models.library import ModelEntry, ModelLibrary
 from app.settings.sections.stage import StageSettings
 from app.stage.apply import ApplyResult
-from app.stage.bridge import BridgeEvent, Message, StageBridge
+from app.stage.bridge import BridgeEvent, Message
 from app.stage.protocol import Ping
 from app.stage.service import StageService
 from app.stage.supervisor import StageState, StageSupervisor
@@ -149,15 +148,6 @@ def _bare_ms(events: queue.Queue[BridgeEvent], request_id: str | None) -> float:
                 return float(message.split("=", 1)[1])
 
 
-async def _pings_on_loop(bridge: StageBridge, count: int) -> list[float]:
-    times: list[float] = []
-    for _ in range(count):
-        started = time.perf_counter()
-        await asyncio.wrap_future(bridge.request(Ping())[1])
-        times.append((time.perf_counter() - started) * 1000)
-    return times
-
-
 def bench_pings(count: int) -> bool:
     supervisor = StageSupervisor(settings=StageSettings(), headless=True)
     times: list[float] = []
@@ -170,21 +160,12 @@ def bench_pings(count: int) -> bool:
             started = time.perf_counter()
             bridge.request(Ping())[1].result(5)
             times.append((time.perf_counter() - started) * 1000)
-        # the same pings issued on the bridge's own loop: the wire and Godot without the
-        # caller's thread hand-offs (shows where the time above goes)
-        assert bridge._loop is not None
-        on_loop = asyncio.run_coroutine_threadsafe(_pings_on_loop(bridge, count), bridge._loop)
-        loop_times = on_loop.result(120)
     p50, p99 = percentile(times, 0.50), percentile(times, 0.99)
     ok = p50 <= PING_P50_MS and p99 <= PING_P99_MS
     print(
         f"bridge ping round trip over {count} pings: p50 {p50:.3f} ms, p99 {p99:.3f} ms, "
         f"max {max(times):.3f} ms (targets p50 <= {PING_P50_MS}, p99 <= {PING_P99_MS}) "
         f"{'ok' if ok else 'OVER'}"
-    )
-    print(
-        f"  on the bridge thread (no hand-off): p50 {percentile(loop_times, 0.50):.3f} ms, "
-        f"p99 {percentile(loop_times, 0.99):.3f} ms"
     )
     return ok
 
