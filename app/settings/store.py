@@ -94,7 +94,7 @@ class SettingsStore:
     def update(self, change: Callable[[Settings], None]) -> Settings:
         """Load, apply ``change``, save: the one way code edits settings.
 
-        Serialised within the process, because the UI thread, the stage's bridge thread
+        Serialised within the process, because the UI thread, the stage bridge's reader thread
         (window geometry) and workers all update the same file: without the lock two
         read-modify-write cycles could interleave and one change would be lost.
         """
