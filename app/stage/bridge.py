@@ -22,7 +22,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from http import HTTPStatus
-from typing import Any, Final, cast
+from typing import Any, Final, Literal, cast
 
 from websockets.exceptions import ConnectionClosed
 from websockets.frames import Frame, Opcode
@@ -83,6 +83,9 @@ Listener = Callable[[BridgeEvent], None]
 
 _DATA_OPCODES: Final = frozenset({Opcode.TEXT, Opcode.BINARY, Opcode.CONT})
 
+Verdict = Literal["pending", "accepted"] | tuple[int, str]
+"""Where a connection's hello stands: refused ones carry their close code and reason."""
+
 
 class _StageConnection(ServerConnection):
     """A connection that hands each whole message to the bridge on its reader thread.
@@ -98,9 +101,10 @@ class _StageConnection(ServerConnection):
         self._bridge = bridge
         self._parts: list[bytes] = []
         self._opcode: Opcode | None = None
-        self.decided = False  # hello accepted or refused (or timed out): set under bridge lock
-        self.refusal: tuple[int, str] | None = None
-        self.woken = threading.Event()  # a decision was made, or the connection ended
+        # "pending" until the hello is settled, then "accepted" or (close code, reason); set
+        # once, in one assignment, so the reader never sees half of a decision
+        self.verdict: Verdict = "pending"
+        self.woken = threading.Event()  # a verdict was reached, or the connection ended
         super().__init__(*args, **kwargs)
 
     def process_event(self, event: Event) -> None:
@@ -326,15 +330,15 @@ class StageBridge:
     def _handle(self, connection: ServerConnection) -> None:
         """The connection's handler thread: enforce the hello deadline, refuse, clean up."""
         assert isinstance(connection, _StageConnection)  # serve(create_connection=…)
-        if not connection.woken.wait(self.hello_timeout_s) and self._decide(
-            connection, (CLOSE_BAD_HELLO, "hello expected")
-        ):
+        late = (CLOSE_BAD_HELLO, "hello expected")
+        if not connection.woken.wait(self.hello_timeout_s) and self._decide(connection, late):
             log.bridge.warning("refused a peer: no hello within %.1f s", self.hello_timeout_s)
-        if not connection.decided:
-            return  # it went away before saying anything
-        if connection.refusal is not None:
-            connection.close(*connection.refusal)
+        verdict = connection.verdict
+        if isinstance(verdict, tuple):
+            connection.close(*verdict)
             return
+        if verdict == "pending":
+            return  # it went away before saying anything
         connection.recv_events_thread.join()
         with self._lock:
             if self._peer is connection:
@@ -350,15 +354,14 @@ class StageBridge:
         """Settle a connection's hello once (the reader and the deadline race for it);
         an accepted one becomes the peer unless another stage is connected."""
         with self._lock:
-            if connection.decided:
+            if connection.verdict != "pending":
                 return False
-            connection.decided = True
             if refusal is None and self._peer is not None:
                 log.bridge.warning("refused a second stage while one is connected")
                 refusal = (CLOSE_BUSY, "a stage is already connected")
             if refusal is None:
                 self._peer = connection
-            connection.refusal = refusal
+            connection.verdict = "accepted" if refusal is None else refusal
         connection.woken.set()
         return True
 
@@ -370,21 +373,23 @@ class StageBridge:
         An exception here would stop the connection reading at all: it is logged instead.
         """
         try:
-            if connection.refusal is not None:
-                return  # closing: nothing more it says counts
-            if connection.decided:
+            verdict = connection.verdict
+            if verdict == "accepted":
                 self._receive(connection, frame)
-            else:
+            elif verdict == "pending":
                 self._hello(connection, frame)
+            # refused: it is being closed, nothing more it says counts
         except Exception:
             log.bridge.exception("handling a frame from the stage failed")
 
     def _hello(self, connection: _StageConnection, frame: str | bytes) -> None:
         checked = self._check_hello(frame)
-        refusal = checked if isinstance(checked, tuple) else None
-        if not self._decide(connection, refusal) or connection.refusal is not None:
+        if isinstance(checked, tuple):
+            self._decide(connection, checked)
             return
-        assert isinstance(checked, Envelope) and isinstance(checked.payload, Hello)
+        if not self._decide(connection, None) or connection.verdict != "accepted":
+            return
+        assert isinstance(checked.payload, Hello)
         welcome = Welcome(protocol.PROTOCOL_VERSION, f"companion-stage {__version__}")
         self._send_to(
             connection, protocol.serialise(Envelope(protocol.new_id(), welcome, re=checked.id))

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import queue
 import socket
 import threading
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -115,6 +117,22 @@ def test_wrong_token_closes_4401(bridge: StageBridge) -> None:
 def test_missing_hello_closes_4401_after_timeout(bridge: StageBridge) -> None:
     with connect(bridge.url) as conn:
         assert closed_with(conn) == CLOSE_BAD_HELLO
+
+
+@pytest.mark.expected_log(r"^refused a peer: no hello within [\d.]+ s$")
+def test_a_hello_after_the_deadline_is_refused_and_nothing_it_says_counts(
+    bridge: StageBridge,
+) -> None:
+    events: queue.Queue[object] = queue.Queue()
+    bridge.add_listener(events.put)
+    with connect(bridge.url) as conn:
+        time.sleep(bridge.hello_timeout_s + 0.05)  # around the deadline: the two race
+        with contextlib.suppress(ConnectionClosed):
+            conn.send(hello(bridge.token))
+            conn.send(protocol.serialise(Envelope("p-1", Pong(), re="x")))
+        assert closed_with(conn) == CLOSE_BAD_HELLO
+    assert not bridge.connected
+    assert events.empty()
 
 
 @pytest.mark.expected_log(
