@@ -24,10 +24,11 @@ from typing import Any, Final
 
 from app import log
 from app.atomic import atomic_write_text
+from app.digest import sha256_file
 from app.errors import GodotRuntimeError
 from app.godot.apt import AptRecord, PrivateApt, Progress, progress_to_stderr
 from app.godot.launcher import LAUNCHER_NAME, launcher_script, write_launcher
-from app.godot.lock import GodotLock, LockedPackage, load_lock, sha256_file, write_lock
+from app.godot.lock import GodotLock, LockedPackage, load_lock, write_lock
 from app.godot.mirror import find_mirror
 from app.godot.resolve import HEADLESS_ROOTS, RENDER_ROOTS, resolve_lock
 from app.godot.version import MIN_GODOT_VERSION, parse_godot_version

@@ -28,7 +28,6 @@ __all__ = [
     "dump_lock",
     "load_lock",
     "parse_lock",
-    "sha256_file",
     "write_lock",
 ]
 
@@ -98,11 +97,6 @@ class GodotLock:
 def deb_file_name(name: str, version: str, arch: str) -> str:
     """The file name apt-get download gives a package (an epoch's colon becomes %3a)."""
     return f"{name}_{version.replace(':', '%3a')}_{arch}.deb"
-
-
-def sha256_file(path: Path) -> str:
-    with path.open("rb") as handle:
-        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def _bad(where: str, problem: str) -> GodotRuntimeError:

@@ -25,6 +25,7 @@ from typing import Any, BinaryIO, Final
 
 from app import log
 from app.atomic import atomic_write_text
+from app.digest import sha256_file
 from app.errors import LibraryError, ModelError
 from app.models.index import IndexRecord, load_index, save_index
 from app.models.validate import DEFAULT_MAX_BYTES, inspect_file
@@ -105,8 +106,7 @@ def write_builtin_meta(path: Path) -> Path:
     if result.meta is None:
         raise LibraryError(f"{path.name} is not a valid VRM: {result.message}",
                            reason="builtin-invalid")
-    with path.open("rb") as handle:
-        digest = hashlib.file_digest(handle, "sha256").hexdigest()
+    digest = sha256_file(path)
     meta = result.meta
     target = builtin_meta_path(path)
     atomic_write_text(target, json.dumps({
@@ -242,9 +242,7 @@ class ModelLibrary:
 
     def _builtin_digest_of(self, path: Path, key: tuple[str, int, int]) -> str:
         if self._builtin_digest is None or self._builtin_digest[0] != key:
-            with path.open("rb") as handle:
-                digest = hashlib.file_digest(handle, "sha256").hexdigest()
-            self._builtin_digest = (key, digest)
+            self._builtin_digest = (key, sha256_file(path))
         return self._builtin_digest[1]
 
     def builtin_entry(self) -> ModelEntry | None:
