@@ -3,6 +3,7 @@ supervisor run as they would run Godot (a version answer, or a wrapper around th
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -19,11 +20,10 @@ def script(path: Path, body: str) -> Path:
 
 def versioned_godot(path: Path, version: str = "4.5.1.stable.custom") -> Path:
     """Answers ``--version`` (and anything else) with ``version``: enough for a check."""
-    return script(path, f'echo "{version}"\n')
+    return script(path, f"echo {shlex.quote(version)}\n")
 
 
 def wrapped_godot(path: Path, command: Sequence[str], notes: Path | None = None) -> Path:
     """Runs the real Godot ``command``; with ``notes``, first appends its arguments there."""
-    real = " ".join(f"'{part}'" for part in command)
-    note = f'echo "$*" >> "{notes}"\n' if notes is not None else ""
-    return script(path, f'{note}exec {real} "$@"\n')
+    note = f'echo "$*" >> {shlex.quote(str(notes))}\n' if notes is not None else ""
+    return script(path, f'{note}exec {shlex.join(command)} "$@"\n')
