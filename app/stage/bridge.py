@@ -27,7 +27,7 @@ from typing import Any, Final, Literal, cast
 from websockets.exceptions import ConnectionClosed
 from websockets.frames import Frame, Opcode
 from websockets.http11 import Request, Response
-from websockets.protocol import Event
+from websockets.protocol import Event, State
 from websockets.sync.server import Server, ServerConnection, serve
 
 from app import __version__, log
@@ -53,6 +53,10 @@ TOKEN_ENV: Final = "COMPANION_STAGE_BRIDGE_TOKEN"
 HELLO_TIMEOUT_S: Final = 3.0
 #: How long a closing handshake may take before the socket is just closed.
 CLOSE_TIMEOUT_S: Final = 2.0
+#: A frame the stage has not taken in this long (its socket buffers full: it stopped
+#: reading) fails, and the stage is dropped: no sender (the supervisor stopping it, lip
+#: sync) may block on a hung Godot. Godot's poll thread reads every 2 ms, even mid-import.
+SEND_TIMEOUT_S: Final = 5.0
 CLOSE_BAD_HELLO: Final = 4401
 CLOSE_BUSY: Final = 4409
 
@@ -106,6 +110,8 @@ class _StageConnection(ServerConnection):
         self.verdict: Verdict = "pending"
         self.woken = threading.Event()  # a verdict was reached, or the connection ended
         super().__init__(*args, **kwargs)
+        # bounds every write (reads only follow the reader's select: they never wait)
+        self.socket.settimeout(bridge.send_timeout_s)
 
     def process_event(self, event: Event) -> None:
         if not isinstance(event, Frame) or event.opcode not in _DATA_OPCODES:
@@ -145,6 +151,7 @@ class StageBridge:
         host: str = "127.0.0.1",
         token: str | None = None,
         hello_timeout_s: float = HELLO_TIMEOUT_S,
+        send_timeout_s: float = SEND_TIMEOUT_S,
         max_frame_bytes: int = protocol.MAX_FRAME_BYTES,
     ) -> None:
         if not _is_loopback(host):
@@ -154,6 +161,7 @@ class StageBridge:
         self.host = host
         self.token = token or secrets.token_urlsafe(32)
         self.hello_timeout_s = hello_timeout_s
+        self.send_timeout_s = send_timeout_s
         self.max_frame_bytes = max_frame_bytes
         self._listeners: list[Listener] = []
         self._pending: dict[str, concurrent.futures.Future[Envelope]] = {}
@@ -292,15 +300,22 @@ class StageBridge:
     def _send_to(self, connection: ServerConnection, text: str) -> None:
         """Write one frame from the calling thread (websockets serialises writers).
 
-        A stage that is going away gets nothing, quietly, as before it closed: its
-        pending requests fail when the disconnect is handled.
+        A connection that is closing gets nothing, quietly (its pending requests fail when
+        the disconnect is handled): websockets' send would wait for such a connection's
+        reader thread to end, which that thread itself, replying to a frame, cannot do. A
+        close from another thread can still slip between the check and the send; on the
+        reader thread that shows as the RuntimeError of joining itself, and means the same.
+        A stage that stops reading fails the send after ``send_timeout_s`` and is dropped.
         """
+        if connection.protocol.state is not State.OPEN:
+            return
         try:
             connection.send(text)
         except ConnectionClosed:
             pass
-        except OSError as exc:
-            log.bridge.warning("sending to the stage failed: %s", exc)
+        except RuntimeError:
+            if threading.current_thread() is not connection.recv_events_thread:
+                raise
 
     # --- per connection ----------------------------------------------------------------------
 

@@ -12,9 +12,11 @@ import time
 from collections.abc import Iterator
 
 import pytest
+from websockets.client import ClientProtocol
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import ClientConnection, connect
 from websockets.typing import Origin
+from websockets.uri import parse_uri
 
 from app import log
 from app.errors import BridgeError
@@ -282,6 +284,50 @@ def test_pending_request_fails_when_stage_disconnects(bridge: StageBridge) -> No
     with pytest.raises(BridgeError) as exc:
         future.result(timeout=5)
     assert exc.value.reason == "stage-disconnected"
+
+
+@pytest.mark.expected_log(r"^refused a frame from the stage \(bad-json\): ")
+def test_a_bad_frame_and_a_close_in_one_write_end_quietly(bridge: StageBridge) -> None:
+    """The reader thread meets the bad frame with the connection already closing: there is
+    no one left to tell, and saying so must not fail (any error log fails this test)."""
+    events: queue.Queue[object] = queue.Queue()
+    bridge.add_listener(events.put)
+    for _ in range(10):
+        with open_stage(bridge) as conn:
+            conn.protocol.send_text(b"not json")
+            conn.protocol.send_close(1000, "bye")
+            conn.socket.sendall(b"".join(conn.protocol.data_to_send()))
+            conn.close_socket()
+        while not isinstance(event := events.get(timeout=5), PeerDisconnected):
+            assert isinstance(event, PeerConnected)
+
+
+def test_a_stage_that_stops_reading_is_dropped_instead_of_blocking_senders() -> None:
+    with StageBridge(send_timeout_s=0.5) as bridge:
+        events: queue.Queue[object] = queue.Queue()
+        bridge.add_listener(events.put)
+        stalled = ClientProtocol(parse_uri(bridge.url), max_size=None)
+        with socket.create_connection(("127.0.0.1", bridge.port)) as raw:
+            raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            stalled.send_request(stalled.connect())
+            raw.sendall(b"".join(stalled.data_to_send()))
+            stalled.receive_data(raw.recv(4096))  # the 101 answer
+            stalled.send_text(hello(bridge.token).encode())
+            raw.sendall(b"".join(stalled.data_to_send()))
+            assert isinstance(events.get(timeout=5), PeerConnected)
+            # it reads nothing more: the socket buffers fill, then a send gives up
+
+            def keep_sending() -> None:
+                with contextlib.suppress(BridgeError):  # not-connected once it was dropped
+                    while bridge.connected:
+                        bridge.send_text("x" * 500_000)
+
+            sender = threading.Thread(target=keep_sending, daemon=True)
+            sender.start()
+            sender.join(timeout=10)
+            assert not sender.is_alive(), "a send blocked on the stalled stage"
+            assert isinstance(events.get(timeout=5), PeerDisconnected)
+            assert not bridge.connected
 
 
 def test_send_without_stage_raises(bridge: StageBridge) -> None:
